@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: Emu <- Devices <- Hypervisor <- Machine <- hvsim (DESIGN.md).
+let package = Package(
+    name: "hvsim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hvsim", targets: ["hvsim"]),
+        .library(name: "Machine", targets: ["Machine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CCapstone", pkgConfig: "capstone",
+                       providers: [.apt(["libcapstone-dev"])]),
+        .target(name: "Emu", dependencies: ["CCapstone"]),
+        .target(name: "Devices", dependencies: ["Emu"]),
+        .target(name: "Hypervisor", dependencies: ["Emu", "Devices"]),
+        .target(name: "Machine", dependencies: ["Emu", "Devices", "Hypervisor"]),
+        .executableTarget(name: "hvsim", dependencies: [
+            "Machine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "EmuTests", dependencies: ["Emu"]),
+        .testTarget(name: "MachineTests", dependencies: ["Machine", "Emu"]),
+        .testTarget(name: "DiffTests", dependencies: ["Machine", "Emu"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,136 @@
+// One A64 processing element. Hot state lives behind unsafe pointers (registers,
+// CPUState, TLB) so the interpreter touches no Swift arrays and no class `var`s.
+
+/// Why `CPU.run` returned to its caller (DESIGN.md: traps are values, not throws).
+public enum Exit: Equatable, Sendable {
+    case budget                 // ran the requested number of instructions
+    case wfi                    // WFI with nothing pending (PC is past the WFI)
+    case wfe                    // WFE with the event register clear (PC is past the WFE)
+    case sev                    // SEV: the machine signals an event to every CPU
+    case smc(imm: UInt16)       // SMC with EL3 absent: the machine's firmware serves it
+    case hvcFirmware(imm: UInt16) // HVC at EL1 with no EL2 software: firmware (PSCI) serves it
+    case semihosting            // HLT #0xF000 with semihosting enabled (PC is past the HLT)
+    case breakpoint             // PC reached a host-side breakpoint
+    case svcUser(imm: UInt16)   // SVC in user-mode emulation (PC is past the SVC)
+    case userException(esr: UInt64, far: UInt64) // any other exception in user-mode emulation
+}
+
+public final class CPU {
+    public let index: Int
+    public let bus: Bus
+    let code: CodeCache
+    /// X0...X30, ZR, the XZR sink and SP (see `Reg`).
+    public let x: UnsafeMutablePointer<UInt64>
+    public let st: UnsafeMutablePointer<CPUState>
+    /// TLB.contexts tables of TLB.entries entries.
+    let tlbBase: UnsafeMutablePointer<TLBEntry>
+
+    /// How PSCI reaches the machine's firmware, as on QEMU's virt board: by HVC when
+    /// the guest starts at EL1 (EL2 belongs to the firmware; SMC is then UNDEFINED, EL3
+    /// being absent), by SMC when the guest owns EL2.
+    public enum Conduit: Sendable { case hvc, smc }
+    public var conduit: Conduit = .smc
+    /// Whether EL2 exists. Without it HVC is UNDEFINED and stage 2 never applies.
+    public var hasEL2 = true
+    /// HLT #0xF000 exits to the machine (Arm semihosting) instead of being UNDEFINED.
+    public var semihosting = false
+    /// User-mode emulation (differential tests): SVC and faults exit to the caller.
+    public var userMode = false
+    /// Instructions per tick of the generic counter (CNTPCT = icount / ticks).
+    public var instructionsPerTick: UInt64 = 1
+    /// Host-side breakpoints (gdb, tests); checked when a block starts.
+    public var breakpoints: Set<UInt64> = [] { didSet { hasBreakpoints = !breakpoints.isEmpty } }
+    var hasBreakpoints = false
+    /// Called before every instruction when set (tracing). Slow: only with --trace.
+    public var tracer: ((CPU, UInt64) -> Void)? = nil
+    /// In user-mode emulation, the exception that stopped the run (ESR, FAR).
+    var userException: (UInt64, UInt64)? = nil
+    /// Set by the machine to resume at a PC that holds a breakpoint.
+    public var skipBreakpointAt: UInt64? = nil
+    /// DBGBVR/DBGBCR/DBGWVR/DBGWCR storage (16 each).
+    let debugRegs: UnsafeMutablePointer<UInt64>
+    /// ConditionHolds as a bit set per condition (see makeConditionTable).
+    let conditions: UnsafeMutablePointer<UInt16>
+
+    public init(index: Int, bus: Bus, codeCache: CodeCache) {
+        self.index = index
+        self.bus = bus
+        self.code = codeCache
+        x = .allocate(capacity: Reg.count)
+        x.initialize(repeating: 0, count: Reg.count)
+        st = .allocate(capacity: 1)
+        st.initialize(to: CPUState())
+        st.pointee.mpidr = 0x8000_0000 | UInt64(index & 0xff) | (UInt64(index >> 8) << 8)
+        st.pointee.vmpidrEL2 = st.pointee.mpidr
+        st.pointee.vpidrEL2 = st.pointee.midr
+        tlbBase = .allocate(capacity: TLB.entries * TLB.contexts)
+        tlbBase.initialize(repeating: TLBEntry(), count: TLB.entries * TLB.contexts)
+        codeCache.tlbs.append(tlbBase)
+        debugRegs = .allocate(capacity: 64)
+        debugRegs.initialize(repeating: 0, count: 64)
+        conditions = makeConditionTable()
+    }
+
+    deinit {
+        code.tlbs.removeAll { $0 == tlbBase }
+        x.deallocate(); st.deallocate(); tlbBase.deallocate(); debugRegs.deallocate(); conditions.deallocate()
+    }
+
+    public static func makeCodeCache(bus: Bus) -> CodeCache { CodeCache(bus: bus) }
+
+    // MARK: Register access for loaders, firmware and tests
+
+    public var pc: UInt64 {
+        get { st.pointee.pc }
+        set { st.pointee.pc = newValue }
+    }
+
+    public var el: Int { Int(st.pointee.el) }
+
+    public subscript(reg: Int) -> UInt64 {
+        get { reg == 31 ? x[Int(Reg.sp)] : x[reg] }
+        set { if reg == 31 { x[Int(Reg.sp)] = newValue } else if reg < 31 { x[reg] = newValue } }
+    }
+
+    public var sp: UInt64 {
+        get { x[Int(Reg.sp)] }
+        set { x[Int(Reg.sp)] = newValue }
+    }
+
+    /// PSTATE in SPSR format.
+    public var pstate: UInt64 {
+        let s = st.pointee
+        return s.nzcv | s.daif | s.pan << 22 | s.illegal << 20 | s.el << 2 | s.spsel
+    }
+
+    /// Resets the CPU to start at `entry` in exception level `el` (1 or 2) with
+    /// interrupts masked, MMU off, SP_ELx selected.
+    public func reset(entry: UInt64, el: Int) {
+        let keepMPIDR = st.pointee.mpidr, keepMIDR = st.pointee.midr
+        st.initialize(to: CPUState())
+        st.pointee.mpidr = keepMPIDR; st.pointee.midr = keepMIDR
+        st.pointee.vmpidrEL2 = keepMPIDR; st.pointee.vpidrEL2 = keepMIDR
+        for i in 0..<Reg.count { x[i] = 0 }
+        st.pointee.el = UInt64(el)
+        st.pointee.pc = entry
+        if el == 1 { st.pointee.hcrEL2 = HCR.RW }   // EL1 is AArch64
+        flushTLB(all: true)
+    }
+
+    // MARK: TLB control
+
+    @inline(__always) func tlb(_ context: Int) -> UnsafeMutablePointer<TLBEntry> {
+        tlbBase + context * TLB.entries
+    }
+
+    /// Drops cached translations: of the EL1&0 regime, or of all regimes.
+    public func flushTLB(all: Bool) {
+        let n = all ? TLB.contexts : 2
+        for i in 0..<(n * TLB.entries) { tlbBase[i] = TLBEntry() }
+    }
+
+    func flushTLB(context: Int) {
+        let t = tlb(context)
+        for i in 0..<TLB.entries { t[i] = TLBEntry() }
+    }
+}

@@ -1,0 +1,59 @@
+// Dense operation codes of the pre-decoded form. Each case notes how it uses the
+// slot fields; d/n/m/a are register indices (see `Reg`), 32/64 suffixes give the
+// operand size. Encodings that map to each op are in the Encodings*.swift tables.
+
+public enum Op: UInt16, Sendable {
+    // Interpreter control
+    case undecoded          // decode this slot now, then execute it
+    case pageEnd            // fell off the end of the decoded page
+    case undefined          // UNDEFINED instruction (raw encoding in imm)
+
+    // Data processing, immediate (Arm ARM C4.1.92)
+    case adr, adrp          // d = PC-relative value; imm = offset (adrp: page offset)
+    case addImm64, addImm32, subImm64, subImm32      // d = n +/- imm
+    case addsImm64, addsImm32, subsImm64, subsImm32  // as above, setting NZCV
+    case andImm64, orrImm64, eorImm64, andsImm64     // d = n op imm
+    case andImm32, orrImm32, eorImm32, andsImm32
+    case movImm             // d = imm
+    case movk64, movk32     // d<x+15:x> = imm
+    case ubfm64, sbfm64, bfm64, ubfm32, sbfm32, bfm32 // field of width y from n<x> to d<a>
+    case extr64, extr32     // d = (n:m) >> x
+
+    // Data processing, register (C4.1.95)
+    case addSh64, addSh32, subSh64, subSh32, addsSh64, addsSh32, subsSh64, subsSh32 // m shifted (type x, amount y)
+    case addEx64, addEx32, subEx64, subEx32, addsEx64, addsEx32, subsEx64, subsEx32 // m extended (option x, lsl y)
+    case and64, bic64, orr64, orn64, eor64, eon64, ands64, bics64 // m shifted (type x, amount y)
+    case and32, bic32, orr32, orn32, eor32, eon32, ands32, bics32
+    case mov64              // d = m (ORR with XZR, no shift): the commonest register move
+    case adc64, adc32, adcs64, adcs32, sbc64, sbc32, sbcs64, sbcs32
+    case ccmn64, ccmn32, ccmp64, ccmp32       // cond x, nzcv a; operand m, or imm if y == 1
+    case csel64, csel32, csinc64, csinc32, csinv64, csinv32, csneg64, csneg32 // cond x
+    case rbit64, rbit32, rev16_64, rev16_32, rev32_64, rev64, rev32, clz64, clz32, cls64, cls32
+    case udiv64, udiv32, sdiv64, sdiv32
+    case lslv64, lslv32, lsrv64, lsrv32, asrv64, asrv32, rorv64, rorv32
+    case crc32                // x = size log2, y = 1 for CRC32C
+    case madd64, madd32, msub64, msub32        // d = a +/- n*m
+    case smaddl, smsubl, umaddl, umsubl, smulh, umulh
+
+    // Loads and stores (C4.1.94). x = AddrMode, imm = offset, y = extend option for register mode, a = shift
+    case ldrb, ldrh, ldrw, ldrx, ldrsb64, ldrsb32, ldrsh64, ldrsh32, ldrsw
+    case strb, strh, strw, strx
+    case prfm                                   // prefetch: address computed for writeback only, no access
+    case ldp32, ldp64, ldpsw, stp32, stp64      // d = Rt, m = Rt2
+    case ldxr, stxr, ldxp, stxp                 // y = log2 size; stxr: a = status register; m = Rt2
+    case atomic                                 // LSE: x = operation, y = log2 size, m = Rs, d = Rt
+    case cas                                    // y = log2 size, m = Rs (compare/result), d = Rt (new)
+    case casp                                   // y = log2 size (2 or 3), m = Rs pair, d = Rt pair
+
+    // Branches, exception generation and system (C4.1.93)
+    case b, bl              // imm = offset
+    case bcond              // x = cond, imm = offset
+    case cbz64, cbnz64, cbz32, cbnz32, tbz, tbnz   // n = Rt, x = bit (tb*), imm = offset
+    case br, blr, ret       // n = target register
+    case eret
+    case svc, hvc, smc, brk, hlt                   // imm = imm16
+    case nop, wfi, wfe, sev, sevl, yield, barrier, isb, clrex
+    case msrImm             // x = PSTATE field, y = value (CRm)
+    case mrs, msr           // imm = SysReg raw value; d or n = Rt
+    case sys                // imm = SysOp raw value; n = Rt
+}

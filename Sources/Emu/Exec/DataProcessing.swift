@@ -1,0 +1,125 @@
+// Arithmetic helpers for the data-processing handlers (Arm ARM C6, shared pseudocode
+// AddWithCarry, ShiftReg, ExtendReg, ConditionHolds). All are inlined into the
+// interpreter's switch.
+
+/// AddWithCarry for 64-bit operands: the result and NZCV in bits 31:28.
+@inline(__always) func addWithCarry64(_ a: UInt64, _ b: UInt64, _ c: UInt64) -> (UInt64, UInt64) {
+    let (r1, o1) = a.addingReportingOverflow(b)
+    let (r, o2) = r1.addingReportingOverflow(c)
+    let n = r >> 63, z: UInt64 = r == 0 ? 1 : 0, cf: UInt64 = (o1 || o2) ? 1 : 0
+    let v = ((a ^ r) & (b ^ r)) >> 63
+    return (r, n << 31 | z << 30 | cf << 29 | v << 28)
+}
+
+/// AddWithCarry for 32-bit operands (upper halves ignored); result zero-extended.
+@inline(__always) func addWithCarry32(_ a: UInt64, _ b: UInt64, _ c: UInt64) -> (UInt64, UInt64) {
+    let a32 = a & 0xffff_ffff, b32 = b & 0xffff_ffff
+    let wide = a32 &+ b32 &+ c
+    let r = wide & 0xffff_ffff
+    let n = (r >> 31) & 1, z: UInt64 = r == 0 ? 1 : 0, cf = wide >> 32
+    let v = (((a32 ^ r) & (b32 ^ r)) >> 31) & 1
+    return (r, n << 31 | z << 30 | cf << 29 | v << 28)
+}
+
+/// NZCV after a logical operation: N and Z from the result, C = V = 0.
+@inline(__always) func logicFlags64(_ r: UInt64) -> UInt64 { (r >> 63) << 31 | (r == 0 ? 1 << 30 : 0) }
+@inline(__always) func logicFlags32(_ r: UInt64) -> UInt64 { ((r >> 31) & 1) << 31 | (r & 0xffff_ffff == 0 ? 1 << 30 : 0) }
+
+/// ShiftReg: LSL, LSR, ASR, ROR by an amount below the register size.
+@inline(__always) func shift64(_ v: UInt64, _ type: UInt8, _ amount: UInt8) -> UInt64 {
+    let a = UInt64(amount)
+    switch type {
+    case 0: return v &<< a
+    case 1: return v &>> a
+    case 2: return UInt64(bitPattern: Int64(bitPattern: v) &>> Int64(a))
+    default: return a == 0 ? v : (v &>> a) | (v &<< (64 - a))
+    }
+}
+
+@inline(__always) func shift32(_ v: UInt64, _ type: UInt8, _ amount: UInt8) -> UInt64 {
+    let w = UInt32(truncatingIfNeeded: v), a = UInt32(amount)
+    switch type {
+    case 0: return UInt64(w &<< a)
+    case 1: return UInt64(w &>> a)
+    case 2: return UInt64(UInt32(bitPattern: Int32(bitPattern: w) &>> Int32(a)))
+    default: return UInt64(a == 0 ? w : (w &>> a) | (w &<< (32 - a)))
+    }
+}
+
+/// ExtendReg: UXTB/UXTH/UXTW/UXTX/SXTB/SXTH/SXTW/SXTX, then LSL by `shift` (0-4).
+@inline(__always) func extendReg(_ v: UInt64, _ option: UInt8, _ shift: UInt8) -> UInt64 {
+    let e: UInt64
+    switch option {
+    case 0: e = v & 0xff
+    case 1: e = v & 0xffff
+    case 2: e = v & 0xffff_ffff
+    case 4: e = signExtend(v, 8)
+    case 5: e = signExtend(v, 16)
+    case 6: e = signExtend(v, 32)
+    default: e = v
+    }
+    return e &<< UInt64(shift)
+}
+
+/// For each condition code, a 16-bit set of the NZCV values for which it holds
+/// (ConditionHolds, Arm ARM C1.2.4), so evaluating a condition is a shift and a mask.
+func makeConditionTable() -> UnsafeMutablePointer<UInt16> {
+    let t = UnsafeMutablePointer<UInt16>.allocate(capacity: 16)
+    for cond in 0..<16 {
+        var mask: UInt16 = 0
+        for f in 0..<16 {
+            let n = f & 8 != 0, z = f & 4 != 0, c = f & 2 != 0, v = f & 1 != 0
+            var r: Bool
+            switch cond >> 1 {
+            case 0: r = z
+            case 1: r = c
+            case 2: r = n
+            case 3: r = v
+            case 4: r = c && !z
+            case 5: r = n == v
+            case 6: r = n == v && !z
+            default: r = true
+            }
+            if cond & 1 == 1 && cond != 15 { r = !r }
+            if r { mask |= 1 << UInt16(f) }
+        }
+        t[cond] = mask
+    }
+    return t
+}
+
+@inline(__always) func reverseBytes16(_ v: UInt64) -> UInt64 {
+    ((v & 0x00ff_00ff_00ff_00ff) << 8) | ((v >> 8) & 0x00ff_00ff_00ff_00ff)
+}
+
+@inline(__always) func reverseBits64(_ v: UInt64) -> UInt64 {
+    var x = v
+    x = ((x >> 1) & 0x5555_5555_5555_5555) | ((x & 0x5555_5555_5555_5555) << 1)
+    x = ((x >> 2) & 0x3333_3333_3333_3333) | ((x & 0x3333_3333_3333_3333) << 2)
+    x = ((x >> 4) & 0x0f0f_0f0f_0f0f_0f0f) | ((x & 0x0f0f_0f0f_0f0f_0f0f) << 4)
+    return x.byteSwapped
+}
+
+/// CLS: leading sign bits, not counting the sign bit itself.
+@inline(__always) func countLeadingSign(_ v: UInt64, width: Int) -> UInt64 {
+    let x = width == 64 ? v : v << 32
+    let y = (x ^ (x << 1)) | (width == 64 ? 1 : 1 << 32)
+    return UInt64(y.leadingZeroBitCount)
+}
+
+/// CRC32/CRC32C over the low `bytes` bytes of `data` (reflected, as the Arm ARM specifies).
+func crc32Update(_ acc: UInt64, _ data: UInt64, bytes: Int, castagnoli: Bool) -> UInt64 {
+    let poly: UInt32 = castagnoli ? 0x82f6_3b78 : 0xedb8_8320
+    var crc = UInt32(truncatingIfNeeded: acc)
+    for i in 0..<bytes {
+        crc ^= UInt32((data >> UInt64(8 * i)) & 0xff)
+        for _ in 0..<8 { crc = (crc >> 1) ^ (crc & 1 != 0 ? poly : 0) }
+    }
+    return UInt64(crc)
+}
+
+@inline(__always) func signedDivide(_ a: Int64, _ b: Int64) -> Int64 {
+    if b == 0 { return 0 }
+    if a == .min && b == -1 { return .min }
+    return a / b
+}

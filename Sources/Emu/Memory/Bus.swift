@@ -1,0 +1,144 @@
+import Foundation
+
+/// A device's MMIO handler. Called only on the slow path (never per instruction), with
+/// the offset into the device's region, the access size in bytes (1, 2, 4 or 8) and
+/// the index of the CPU making the access.
+public protocol MMIOHandler: AnyObject {
+    func read(offset: UInt64, size: Int, cpu: Int) -> UInt64
+    func write(offset: UInt64, size: Int, value: UInt64, cpu: Int)
+}
+
+/// One bank of guest RAM: host memory from `mmap`, zero-filled, not swapped in until touched.
+public final class RAMBank {
+    public let base: UInt64
+    public let size: UInt64
+    public let host: UnsafeMutableRawPointer
+    /// One byte per 4 KiB page: nonzero while the code cache holds decoded code for it.
+    let codePages: UnsafeMutablePointer<UInt8>
+
+    init(base: UInt64, size: UInt64) throws {
+        guard let p = mmap(nil, Int(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+              p != MAP_FAILED else {
+            throw EmuError.outOfMemory("cannot reserve \(size >> 20) MiB of host memory for guest RAM")
+        }
+        self.base = base; self.size = size; self.host = p
+        let pages = Int(size >> 12)
+        codePages = .allocate(capacity: pages)
+        codePages.initialize(repeating: 0, count: pages)
+    }
+
+    deinit {
+        munmap(host, Int(size))
+        codePages.deallocate()
+    }
+
+    @inline(__always) func contains(_ pa: UInt64) -> Bool { pa &- base < size }
+}
+
+public enum EmuError: Error, CustomStringConvertible {
+    case outOfMemory(String)
+    case badMemoryMap(String)
+    public var description: String {
+        switch self {
+        case .outOfMemory(let s), .badMemoryMap(let s): return s
+        }
+    }
+}
+
+/// The physical address space: RAM banks and MMIO regions. Anything else is unmapped
+/// and an access to it is an external abort (DESIGN.md, "Memory").
+public final class Bus {
+    public private(set) var banks: [RAMBank] = []
+    struct Region { let base: UInt64; let size: UInt64; let handler: MMIOHandler; let name: String }
+    private(set) var regions: [Region] = []
+
+    public init() {}
+
+    @discardableResult
+    public func addRAM(base: UInt64, size: UInt64) throws -> RAMBank {
+        guard base & 0xfff == 0, size & 0xfff == 0, size > 0 else {
+            throw EmuError.badMemoryMap("RAM bank at \(hex(base)) must be page-aligned and non-empty")
+        }
+        try checkOverlap(base, size, "RAM")
+        let b = try RAMBank(base: base, size: size)
+        banks.append(b)
+        return b
+    }
+
+    public func addMMIO(base: UInt64, size: UInt64, name: String, handler: MMIOHandler) throws {
+        try checkOverlap(base, size, name)
+        regions.append(Region(base: base, size: size, handler: handler, name: name))
+    }
+
+    private func checkOverlap(_ base: UInt64, _ size: UInt64, _ what: String) throws {
+        let end = base &+ size
+        for b in banks where base < b.base + b.size && b.base < end {
+            throw EmuError.badMemoryMap("\(what) at \(hex(base)) overlaps RAM at \(hex(b.base))")
+        }
+        for r in regions where base < r.base + r.size && r.base < end {
+            throw EmuError.badMemoryMap("\(what) at \(hex(base)) overlaps \(r.name) at \(hex(r.base))")
+        }
+    }
+
+    /// The RAM bank holding `pa`, if any.
+    @inline(__always) public func bank(_ pa: UInt64) -> RAMBank? {
+        for b in banks where b.contains(pa) { return b }
+        return nil
+    }
+
+    /// Host address of guest physical `pa` if it is RAM.
+    @inline(__always) public func host(_ pa: UInt64) -> UnsafeMutableRawPointer? {
+        guard let b = bank(pa) else { return nil }
+        return b.host + Int(pa - b.base)
+    }
+
+    func region(_ pa: UInt64) -> Region? {
+        for r in regions where pa &- r.base < r.size { return r }
+        return nil
+    }
+
+    /// Physical read for the slow path; nil means an external abort.
+    public func read(_ pa: UInt64, size: Int, cpu: Int = 0) -> UInt64? {
+        if let h = host(pa) { return loadLE(h, size) }
+        if let r = region(pa) { return r.handler.read(offset: pa - r.base, size: size, cpu: cpu) }
+        return nil
+    }
+
+    /// Physical write for the slow path; false means an external abort.
+    @discardableResult
+    public func write(_ pa: UInt64, size: Int, value: UInt64, cpu: Int = 0) -> Bool {
+        if let h = host(pa) { storeLE(h, size, value); return true }
+        if let r = region(pa) { r.handler.write(offset: pa - r.base, size: size, value: value, cpu: cpu); return true }
+        return false
+    }
+
+    /// Copies bytes into guest physical memory (loaders). Throws if not all RAM.
+    public func load(_ data: [UInt8], at pa: UInt64) throws {
+        guard let b = bank(pa), pa + UInt64(data.count) <= b.base + b.size else {
+            throw EmuError.badMemoryMap("\(data.count) bytes at \(hex(pa)) do not fit in guest RAM")
+        }
+        data.withUnsafeBytes { src in
+            if let s = src.baseAddress { (b.host + Int(pa - b.base)).copyMemory(from: s, byteCount: data.count) }
+        }
+    }
+}
+
+@inline(__always) func loadLE(_ p: UnsafeMutableRawPointer, _ size: Int) -> UInt64 {
+    switch size {
+    case 1: return UInt64(p.load(as: UInt8.self))
+    case 2: return UInt64(p.loadUnaligned(as: UInt16.self))
+    case 4: return UInt64(p.loadUnaligned(as: UInt32.self))
+    default: return p.loadUnaligned(as: UInt64.self)
+    }
+}
+
+@inline(__always) func storeLE(_ p: UnsafeMutableRawPointer, _ size: Int, _ v: UInt64) {
+    switch size {
+    case 1: p.storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
+    case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: v), as: UInt16.self)
+    case 4: p.storeBytes(of: UInt32(truncatingIfNeeded: v), as: UInt32.self)
+    default: p.storeBytes(of: v, as: UInt64.self)
+    }
+}
+
+public func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }

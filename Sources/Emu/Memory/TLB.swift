@@ -1,0 +1,77 @@
+// The soft TLB: a direct-mapped cache from virtual page to host pointer, one table per
+// access context (EL0, EL1, EL2 permissions) so that an exception level change needs no
+// flush. A tag is the page-aligned VA when that kind of access is allowed and cached;
+// anything else (never page aligned) makes the fast path miss. Being a cache of walks,
+// it may be flushed at any time: hvsim flushes whole contexts on TLBI and on writes to
+// translation controls, which is always architecturally safe (Arm ARM D8.13).
+
+public struct TLBEntry {
+    public var tagR: UInt64 = TLB.invalid
+    public var tagW: UInt64 = TLB.invalid
+    public var tagX: UInt64 = TLB.invalid
+    /// Host address of the page start minus the page VA; host = va &+ addend.
+    public var addend: UInt64 = 0
+    public var pa: UInt64 = 0
+    /// Decoded code of the page, valid when tagX matches.
+    public var code: UnsafeMutablePointer<Slot>? = nil
+}
+
+public enum TLB {
+    public static let invalid: UInt64 = 1
+    public static let entries = 512
+    public static let contexts = 3          // 0: EL0 access, 1: EL1, 2: EL2
+    @inline(__always) static func index(_ va: UInt64) -> Int { Int((va >> 12) & UInt64(entries - 1)) }
+}
+
+/// Decoded code pages, keyed by physical page. Shared by all CPUs of a machine: it
+/// keeps write TLB entries away from pages it holds code for, so stores to code go
+/// through the slow path and invalidate the decoded copy.
+public final class CodeCache {
+    let bus: Bus
+    private var pages: [UInt64: UnsafeMutablePointer<Slot>] = [:]
+    /// Every CPU's TLB (contexts × entries), to drop write permission on code pages.
+    var tlbs: [UnsafeMutablePointer<TLBEntry>] = []
+    public private(set) var pagesDecoded = 0
+
+    public static let slotsPerPage = 1024
+
+    init(bus: Bus) { self.bus = bus }
+
+    deinit { for (_, p) in pages { p.deallocate() } }
+
+    /// The decoded page for physical page `pa` (page aligned), creating it undecoded.
+    func page(_ pa: UInt64) -> UnsafeMutablePointer<Slot> {
+        if let p = pages[pa] { markCode(pa); return p }
+        let p = UnsafeMutablePointer<Slot>.allocate(capacity: CodeCache.slotsPerPage + 1)
+        p.initialize(repeating: .undecoded, count: CodeCache.slotsPerPage)
+        (p + CodeCache.slotsPerPage).initialize(to: Slot(.pageEnd, imm: pa))   // the end slot carries the PA
+        pages[pa] = p
+        pagesDecoded += 1
+        markCode(pa)
+        return p
+    }
+
+    /// Marks `pa` as holding code and drops every cached write permission to it.
+    func markCode(_ pa: UInt64) {
+        guard let b = bus.bank(pa) else { return }
+        let i = Int((pa - b.base) >> 12)
+        if b.codePages[i] != 0 { return }
+        b.codePages[i] = 1
+        for t in tlbs {
+            for e in 0..<(TLB.entries * TLB.contexts) where t[e].pa == pa && t[e].tagW != TLB.invalid {
+                t[e].tagW = TLB.invalid
+            }
+        }
+    }
+
+    @inline(__always) func isCode(_ pa: UInt64, bank b: RAMBank) -> Bool {
+        b.codePages[Int((pa - b.base) >> 12)] != 0
+    }
+
+    /// A store hit code page `pa`: forget its decoded instructions. The slots stay
+    /// allocated (a CPU may be executing from them) and re-decode lazily.
+    func invalidate(_ pa: UInt64, bank b: RAMBank) {
+        b.codePages[Int((pa - b.base) >> 12)] = 0
+        if let p = pages[pa] { p.update(repeating: .undecoded, count: CodeCache.slotsPerPage) }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Machine
+
+/// Repository paths and a helper to boot a guest image through the public API.
+enum Repo {
+    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static func path(_ p: String) -> String { root.appendingPathComponent(p).path }
+    static var hvsim: String { path(".build/release/hvsim") }
+}
+
+struct GuestRun {
+    let stop: StopReason
+    let console: String
+    let instructions: UInt64
+}
+
+enum MissingImage: Error, CustomStringConvertible {
+    case file(String)
+    var description: String {
+        switch self { case .file(let f): return "\(f) is missing: run `make images` (images/build-baremetal.sh) first" }
+    }
+}
+
+/// Boots `image` (relative to the repository) and runs it to a stop.
+func boot(_ image: String, el: Int = 2, cpus: Int = 1, semihosting: Bool = true,
+          limit: UInt64 = 3_000_000_000) throws -> GuestRun {
+    let file = Repo.path(image)
+    guard FileManager.default.fileExists(atPath: file) else { throw MissingImage.file(image) }
+    var config = MachineConfig()
+    config.startEL = el
+    config.cpus = cpus
+    config.semihosting = semihosting
+    let m = try Machine(config)
+    var out: [UInt8] = []
+    m.console = { out.append($0) }
+    try m.loadKernel(path: file)
+    let stop = m.run(limit: limit)
+    let n = m.cpus.reduce(UInt64(0)) { $0 + $1.st.pointee.icount }
+    return GuestRun(stop: stop, console: String(decoding: out, as: UTF8.self), instructions: n)
+}
+
+/// Runs the hvsim executable; returns (status, stdout, stderr).
+func runHVSim(_ args: [String]) throws -> (Int32, String, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: Repo.hvsim)
+    p.arguments = args
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
