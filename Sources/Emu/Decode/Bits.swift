@@ -32,7 +32,7 @@ func replicate(_ v: UInt64, _ esize: Int) -> UInt64 {
 
 /// DecodeBitMasks (Arm ARM, shared/functions/bitmasks). Returns (wmask, tmask),
 /// or nil for a reserved encoding.
-func decodeBitMasks(n: UInt32, imms: UInt32, immr: UInt32, immediate: Bool, dataSize: Int) -> (UInt64, UInt64)? {
+public func decodeBitMasks(n: UInt32, imms: UInt32, immr: UInt32, immediate: Bool, dataSize: Int) -> (UInt64, UInt64)? {
     let combined = (n << 6) | (~imms & 0x3f)
     guard combined != 0 else { return nil }
     let len = 31 - combined.leadingZeroBitCount
