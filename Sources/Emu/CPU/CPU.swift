@@ -22,6 +22,8 @@ public final class CPU {
     /// X0...X30, ZR, the XZR sink and SP (see `Reg`).
     public let x: UnsafeMutablePointer<UInt64>
     public let st: UnsafeMutablePointer<CPUState>
+    /// V0...V31, 128 bits each as two little-endian UInt64 (low half first).
+    public let v: UnsafeMutablePointer<UInt64>
     /// TLB.contexts tables of TLB.entries entries.
     let tlbBase: UnsafeMutablePointer<TLBEntry>
 
@@ -58,6 +60,8 @@ public final class CPU {
         self.code = codeCache
         x = .allocate(capacity: Reg.count)
         x.initialize(repeating: 0, count: Reg.count)
+        v = .allocate(capacity: 64)
+        v.initialize(repeating: 0, count: 64)
         st = .allocate(capacity: 1)
         st.initialize(to: CPUState())
         st.pointee.mpidr = 0x8000_0000 | UInt64(index & 0xff) | (UInt64(index >> 8) << 8)
@@ -73,7 +77,7 @@ public final class CPU {
 
     deinit {
         code.tlbs.removeAll { $0 == tlbBase }
-        x.deallocate(); st.deallocate(); tlbBase.deallocate(); debugRegs.deallocate(); conditions.deallocate()
+        x.deallocate(); v.deallocate(); st.deallocate(); tlbBase.deallocate(); debugRegs.deallocate(); conditions.deallocate()
     }
 
     public static func makeCodeCache(bus: Bus) -> CodeCache { CodeCache(bus: bus) }
@@ -111,6 +115,7 @@ public final class CPU {
         st.pointee.mpidr = keepMPIDR; st.pointee.midr = keepMIDR
         st.pointee.vmpidrEL2 = keepMPIDR; st.pointee.vpidrEL2 = keepMIDR
         for i in 0..<Reg.count { x[i] = 0 }
+        for i in 0..<64 { v[i] = 0 }
         st.pointee.el = UInt64(el)
         st.pointee.pc = entry
         if el == 1 { st.pointee.hcrEL2 = HCR.RW }   // EL1 is AArch64

@@ -447,6 +447,10 @@ extension CPU {
                     st.pointee.icount = icount
                     if systemOp(s, pc: pc) { st.pointee.pc = pc &+ 4 }
                     continue outer
+
+                // MARK: Floating point and Advanced SIMD
+                case .fpsimd:
+                    guard executeFPSIMD(s, ctx: ctx, pc: pageVA &+ UInt64(i &<< 2)) else { continue outer }
                 }
                 i &+= 1
                 if stepping {

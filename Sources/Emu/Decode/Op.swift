@@ -56,4 +56,8 @@ public enum Op: UInt16, Sendable {
     case msrImm             // x = PSTATE field, y = value (CRm)
     case mrs, msr           // imm = SysReg raw value; d or n = Rt
     case sys                // imm = SysOp raw value; n = Rt
+
+    // Floating point and Advanced SIMD, including their loads and stores: executed
+    // out of line by `executeFPSIMD` (Exec/FPSIMD*.swift), which owns the slot layout.
+    case fpsimd
 }
