@@ -27,7 +27,7 @@ test: images build
 	$(SWIFT) test -c release
 
 bench: images build
-	@scripts/bench.sh
+	@python3 scripts/bench.py
 
 clean:
 	rm -rf .build images/cache

@@ -132,7 +132,7 @@ import Emu
                 disagreements.append(String(format: "%08x: hvsim UNDEFINED, Capstone: %@", w, text!))
             case (false, let m?):
                 valid += 1
-                if !(CapstoneAgreement.mnemonics[slot.op]?.contains(m) ?? false) {
+                if !(CapstoneAgreement.mnemonics[slot.op.generic]?.contains(m) ?? false) {
                     disagreements.append(String(format: "%08x: hvsim %@, Capstone: %@", w, "\(slot.op)", text!))
                 }
             }

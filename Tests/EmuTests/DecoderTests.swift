@@ -23,7 +23,8 @@ import Emu
         let d = Decoder.shared
         #expect(d.decode(0xd503201f).op == .nop)
         #expect(d.decode(0xd65f03c0).op == .ret)
-        #expect(d.decode(0x8b020020).op == .addSh64)      // add x0, x1, x2
+        #expect(d.decode(0x8b020020).op == .addR64)       // add x0, x1, x2 (unshifted form)
+        #expect(d.decode(0x8b020c20).op == .addSh64)      // add x0, x1, x2, lsl #3
         #expect(d.decode(0xaa0103e0).op == .mov64)        // mov x0, x1
         #expect(d.decode(0xd4000001).op == .svc)
         #expect(d.decode(0x00000000).op == .undefined)    // udf #0

@@ -24,6 +24,15 @@ private func decodeLogicalReg(_ w: UInt32) -> Slot {
     let ops64: [Op] = [.and64, .bic64, .orr64, .orn64, .eor64, .eon64, .ands64, .bics64]
     let ops32: [Op] = [.and32, .bic32, .orr32, .orn32, .eor32, .eon32, .ands32, .bics32]
     let op = (sf ? ops64 : ops32)[opc * 2 + (invert ? 1 : 0)]
+    if imm6 == 0 {
+        switch op {
+        case .and64: return Slot(.andR64, d: d, n: n, m: m)
+        case .orr64: return Slot(.orrR64, d: d, n: n, m: m)
+        case .eor64: return Slot(.eorR64, d: d, n: n, m: m)
+        case .ands64: return Slot(.andsR64, d: d, n: n, m: m)
+        default: break
+        }
+    }
     return Slot(op, d: d, n: n, m: m, x: shiftType, y: UInt8(imm6))
 }
 
@@ -32,8 +41,13 @@ private func decodeAddSubShifted(_ w: UInt32) -> Slot {
     let shiftType = bits(w, 23, 22), imm6 = bits(w, 15, 10)
     if shiftType == 3 || (!sf && imm6 >= 32) { return undef(w) }
     let ops: [Op] = sf ? [.addSh64, .addsSh64, .subSh64, .subsSh64] : [.addSh32, .addsSh32, .subSh32, .subsSh32]
-    return Slot(ops[(sub ? 2 : 0) + (s ? 1 : 0)], d: wz(bits(w, 4, 0)), n: rz(bits(w, 9, 5)),
-                m: rz(bits(w, 20, 16)), x: UInt8(shiftType), y: UInt8(imm6))
+    var op = ops[(sub ? 2 : 0) + (s ? 1 : 0)]
+    if imm6 == 0 {
+        let plain: [Op: Op] = [.addSh64: .addR64, .subSh64: .subR64, .subsSh64: .subsR64,
+                               .addSh32: .addR32, .subSh32: .subR32, .subsSh32: .subsR32]
+        op = plain[op] ?? op
+    }
+    return Slot(op, d: wz(bits(w, 4, 0)), n: rz(bits(w, 9, 5)), m: rz(bits(w, 20, 16)), x: UInt8(shiftType), y: UInt8(imm6))
 }
 
 private func decodeAddSubExtended(_ w: UInt32) -> Slot {

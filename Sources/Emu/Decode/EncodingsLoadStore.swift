@@ -40,7 +40,7 @@ private func isStore(_ op: Op) -> Bool { op == .strb || op == .strh || op == .st
 private func singleSlot(_ op: Op, rt: UInt32, rn: UInt32, mode: UInt8, imm: UInt64,
                         m: UInt8 = Reg.zr, option: UInt8 = 0, shift: UInt8 = 0) -> Slot {
     let t = isStore(op) || op == .prfm ? rz(rt) : wz(rt)
-    return Slot(op, d: t, n: rsp(rn), m: m, a: shift, x: mode, y: option, imm: imm)
+    return Slot(Op.specialised(op, mode: mode), d: t, n: rsp(rn), m: m, a: shift, x: mode, y: option, imm: imm)
 }
 
 private func decodeSingleUnsigned(_ w: UInt32) -> Slot {
@@ -110,7 +110,8 @@ private func decodeExclusive(_ w: UInt32) -> Slot {
     case (true, false):
         if !o0 { return undef(w) }  // LDLAR/STLLR (LORegions) are not implemented
         let ops: [Op] = load ? [.ldrb, .ldrh, .ldrw, .ldrx] : [.strb, .strh, .strw, .strx]
-        return Slot(ops[Int(size)], d: load ? wz(rt) : rz(rt), n: rn, x: AddrMode.offset)
+        return Slot(Op.specialised(ops[Int(size)], mode: AddrMode.offset), d: load ? wz(rt) : rz(rt), n: rn,
+                    x: AddrMode.offset)
     case (true, true):
         if rt2 != 31 { return undef(w) }
         return Slot(.cas, d: rz(rt), n: rn, m: rz(rs), a: wz(rs), y: UInt8(size))

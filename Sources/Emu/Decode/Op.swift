@@ -25,6 +25,8 @@ public enum Op: UInt16, Sendable {
     case and64, bic64, orr64, orn64, eor64, eon64, ands64, bics64 // m shifted (type x, amount y)
     case and32, bic32, orr32, orn32, eor32, eon32, ands32, bics32
     case mov64              // d = m (ORR with XZR, no shift): the commonest register move
+    // Unshifted register forms of the commonest operations (shift amount 0).
+    case addR64, subR64, subsR64, andR64, orrR64, eorR64, andsR64, addR32, subR32, subsR32
     case adc64, adc32, adcs64, adcs32, sbc64, sbc32, sbcs64, sbcs32
     case ccmn64, ccmn32, ccmp64, ccmp32       // cond x, nzcv a; operand m, or imm if y == 1
     case csel64, csel32, csinc64, csinc32, csinv64, csinv32, csneg64, csneg32 // cond x
@@ -39,6 +41,17 @@ public enum Op: UInt16, Sendable {
     case ldrb, ldrh, ldrw, ldrx, ldrsb64, ldrsb32, ldrsh64, ldrsh32, ldrsw
     case strb, strh, strw, strx
     case prfm                                   // prefetch: address computed for writeback only, no access
+    // The same accesses specialised by address mode (Off: [Xn, #imm], Pre: [Xn, #imm]!,
+    // Post: [Xn], #imm, Reg: [Xn, Xm, ext #a]); the generic ops above cover the rest
+    // (literal, LDTR/STTR).
+    case ldrbOff, ldrhOff, ldrwOff, ldrxOff, ldrsb64Off, ldrsb32Off, ldrsh64Off, ldrsh32Off, ldrswOff
+    case strbOff, strhOff, strwOff, strxOff
+    case ldrbPre, ldrhPre, ldrwPre, ldrxPre, ldrsb64Pre, ldrsb32Pre, ldrsh64Pre, ldrsh32Pre, ldrswPre
+    case strbPre, strhPre, strwPre, strxPre
+    case ldrbPost, ldrhPost, ldrwPost, ldrxPost, ldrsb64Post, ldrsb32Post, ldrsh64Post, ldrsh32Post, ldrswPost
+    case strbPost, strhPost, strwPost, strxPost
+    case ldrbReg, ldrhReg, ldrwReg, ldrxReg, ldrsb64Reg, ldrsb32Reg, ldrsh64Reg, ldrsh32Reg, ldrswReg
+    case strbReg, strhReg, strwReg, strxReg
     case ldp32, ldp64, ldpsw, stp32, stp64      // d = Rt, m = Rt2
     case ldxr, stxr, ldxp, stxp                 // y = log2 size; stxr: a = status register; m = Rt2
     case atomic                                 // LSE: x = operation, y = log2 size, m = Rs, d = Rt
@@ -60,4 +73,36 @@ public enum Op: UInt16, Sendable {
     // Floating point and Advanced SIMD, including their loads and stores: executed
     // out of line by `executeFPSIMD` (Exec/FPSIMD*.swift), which owns the slot layout.
     case fpsimd
+}
+
+extension Op {
+    private static let singleKinds: [Op] = [.ldrb, .ldrh, .ldrw, .ldrx, .ldrsb64, .ldrsb32, .ldrsh64, .ldrsh32, .ldrsw,
+                                            .strb, .strh, .strw, .strx]
+    private static let modeBases: [Op] = [.ldrbOff, .ldrbPre, .ldrbPost, .ldrbReg]
+
+    /// The specialised op for a generic single-register access in address mode `mode`.
+    static func specialised(_ op: Op, mode: UInt8) -> Op {
+        guard mode <= AddrMode.register, let k = singleKinds.firstIndex(of: op) else { return op }
+        return Op(rawValue: modeBases[Int(mode)].rawValue + UInt16(k))!
+    }
+
+    /// The generic operation a specialised one stands for (itself if not specialised).
+    public var generic: Op {
+        for base in Op.modeBases where rawValue >= base.rawValue && rawValue < base.rawValue + 13 {
+            return Op.singleKinds[Int(rawValue - base.rawValue)]
+        }
+        switch self {
+        case .addR64: return .addSh64
+        case .subR64: return .subSh64
+        case .subsR64: return .subsSh64
+        case .andR64: return .and64
+        case .orrR64: return .orr64
+        case .eorR64: return .eor64
+        case .andsR64: return .ands64
+        case .addR32: return .addSh32
+        case .subR32: return .subSh32
+        case .subsR32: return .subsSh32
+        default: return self
+        }
+    }
 }

@@ -5,6 +5,27 @@
 extension CPU {
     // MARK: Fast paths (inlined into the interpreter)
 
+    /// Fast path with the current context's TLB table already at hand.
+    @inline(__always)
+    func load(_ va: UInt64, _ size: Int, tlb: UnsafeMutablePointer<TLBEntry>, ctx: Int, pc: UInt64, slot: Slot) -> UInt64? {
+        let e = tlb + TLB.index(va)
+        if e.pointee.tagR == va & (~0xfff | UInt64(size - 1)) {
+            return loadLE(UnsafeMutableRawPointer(bitPattern: UInt(va &+ e.pointee.addend))!, size)
+        }
+        return loadSlow(va, size, ctx: ctx, pc: pc, slot: slot)
+    }
+
+    @inline(__always)
+    func store(_ va: UInt64, _ size: Int, _ value: UInt64, tlb: UnsafeMutablePointer<TLBEntry>, ctx: Int, pc: UInt64,
+               slot: Slot) -> Bool {
+        let e = tlb + TLB.index(va)
+        if e.pointee.tagW == va & (~0xfff | UInt64(size - 1)) {
+            storeLE(UnsafeMutableRawPointer(bitPattern: UInt(va &+ e.pointee.addend))!, size, value)
+            return true
+        }
+        return storeSlow(va, size, value, ctx: ctx, pc: pc, slot: slot)
+    }
+
     @inline(__always)
     func load(_ va: UInt64, _ size: Int, ctx: Int, pc: UInt64, slot: Slot) -> UInt64? {
         let e = tlbBase + (ctx &* TLB.entries &+ TLB.index(va))
@@ -30,7 +51,7 @@ extension CPU {
     /// SF, AR): valid only for single-register loads/stores without writeback.
     func dataAbortSyndrome(_ s: Slot) -> UInt64 {
         let sas: UInt64, sse: UInt64, sf: UInt64
-        switch s.op {
+        switch s.op.generic {
         case .ldrb, .strb: (sas, sse, sf) = (0, 0, 0)
         case .ldrh, .strh: (sas, sse, sf) = (1, 0, 0)
         case .ldrw, .strw: (sas, sse, sf) = (2, 0, 0)
