@@ -6,7 +6,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 "$here/build-baremetal.sh" >/dev/null || exit 1
 failed=0
 for elf in "$here"/cache/baremetal/*.elf "$here"/cache/bench/*.elf; do
-  out="$("$here/run-qemu.sh" "$elf" 2>&1)"; rc=$?
+  extra=()
+  case "$(basename "$elf" .elf)" in
+    smp) extra=(-smp 4) ;;   # needs secondary CPUs
+  esac
+  out="$("$here/run-qemu.sh" "$elf" "${extra[@]}" 2>&1)"; rc=$?
   line="$(printf '%s\n' "$out" | grep -E '^(PASS|FAIL) ' | tail -1 | tr -d '\r')"
   if [ $rc -eq 0 ] && [[ "$line" == PASS* ]]; then
     echo "ok   $(basename "$elf" .elf): $line"

@@ -5,12 +5,26 @@ import Machine
 /// and stage 2 faults (ESR/FAR/HPFAR), TLB maintenance and self-modifying code; they
 /// pass on QEMU (images/test-qemu.sh) and must pass on hvsim the same way.
 @Suite struct BareMetalGuests {
-    @Test(arguments: ["exceptions", "mmu_stage1", "mmu_stage2", "tlb"])
+    @Test(arguments: ["exceptions", "mmu_stage1", "mmu_stage2", "tlb", "interrupts"])
     func guestPasses(_ name: String) throws {
         let r = try boot("images/cache/baremetal/\(name).elf")
         #expect(r.stop == .poweredOff(status: 0), "console:\n\(r.console)")
         #expect(r.console.contains("PASS \(name)"), "console:\n\(r.console)")
         #expect(!r.console.contains("FAIL"))
+    }
+
+    /// PSCI CPU_ON/OFF/AFFINITY_INFO, exclusives and LSE atomics under contention, and
+    /// cross-CPU code patching, on 2, 4 and 8 CPUs.
+    @Test(arguments: [2, 4, 8])
+    func smpGuestPasses(_ cpus: Int) throws {
+        let r = try boot("images/cache/baremetal/smp.elf", cpus: cpus)
+        #expect(r.stop == .poweredOff(status: 0), "console:\n\(r.console)")
+        #expect(r.console.contains("PASS smp"), "console:\n\(r.console)")
+    }
+
+    @Test func smpGuestNeedsSecondCPU() throws {
+        let r = try boot("images/cache/baremetal/smp.elf", cpus: 1)
+        #expect(r.stop == .poweredOff(status: 1))
     }
 
     @Test func benchmarksComputeQEMUsResults() throws {

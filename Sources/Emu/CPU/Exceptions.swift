@@ -153,14 +153,16 @@ extension CPU {
             if el > target { return false }
             if el == target && s.daif & mask != 0 { return false }
             if target == 1 && s.daif & mask != 0 { return false }
-            takeException(to: target, kind: kind, esr: kind == .serror ? EC.serror << 26 : 0,
+            takeException(to: target, kind: kind, esr: kind == .serror ? EC.serror << 26 | 1 << 25 : 0,
                           returnPC: s.pc)
             return true
         }
         // Virtual interrupts: only at EL0/EL1 with the route bit set, masked by PSTATE.
         func virtual(_ pending: Bool, route: UInt64, mask: UInt64, kind: VectorKind) -> Bool {
             guard pending, el < 2, hcr & route != 0, !tge, s.daif & mask == 0 else { return false }
-            takeException(to: 1, kind: kind, esr: kind == .serror ? EC.serror << 26 : 0, returnPC: s.pc)
+            // Taking a virtual SError consumes it (HCR_EL2.VSE is cleared); VI and VF are levels.
+            if kind == .serror { st.pointee.hcrEL2 &= ~HCR.VSE }
+            takeException(to: 1, kind: kind, esr: kind == .serror ? EC.serror << 26 | 1 << 25 : 0, returnPC: s.pc)
             return true
         }
         return physical(s.serrorPending, route: HCR.AMO, mask: 0x100, kind: .serror)

@@ -1,11 +1,12 @@
 // MRS/MSR: access checks (minimum EL, EL0 enables, EL2 traps from HCR_EL2, CPTR_EL2,
 // CNTHCTL_EL2) and the register values, including the ID registers that describe
 // exactly what hvsim implements: ARMv8.0-A with LSE atomics, CRC32 and PAN, 4K/16K/64K
-// granules, 40-bit PA, no FP/AdvSIMD yet.
+// granules, 40-bit PA, FP and AdvSIMD (no FP16).
 
 public enum IDRegs {
-    /// EL0/EL1/EL2 AArch64 only, no EL3, FP and AdvSIMD not implemented (0xF).
-    public static func pfr0(hasEL2: Bool) -> UInt64 { 0x00ff_0011 | (hasEL2 ? 0x100 : 0) }
+    /// EL0/EL1/EL2 AArch64 only, no EL3; FP and AdvSIMD implemented without half-precision
+    /// arithmetic (both fields 0).
+    public static func pfr0(hasEL2: Bool) -> UInt64 { 0x0000_0011 | (hasEL2 ? 0x100 : 0) }
     public static let isar0: UInt64 = 0x0000_0000_0021_0000   // Atomic = 2 (LSE), CRC32 = 1
     public static let mmfr0: UInt64 = 0x0000_0000_0010_0022   // 4K/16K/64K, 16-bit ASID, 40-bit PA
     public static let mmfr1: UInt64 = 0x0000_0000_0010_0000   // PAN = 1, 8-bit VMID
@@ -16,7 +17,7 @@ public enum IDRegs {
 }
 
 /// Outcome of a system register access that did not complete.
-enum SysAccessFault { case undefined, trapEL2, fpTrap(target: UInt64) }
+enum SysAccessFault { case undefined, trapEL1, trapEL2, fpTrap(target: UInt64) }
 
 extension CPU {
     /// The generic counter: retired instructions scaled by `instructionsPerTick`.
@@ -42,14 +43,16 @@ extension CPU {
         if op1 == 4 && !hasEL2 { return .undefined }
         if el == 0 {
             switch r {
-            case .NZCV, .FPCR, .FPSR, .TPIDR_EL0, .DCZID_EL0, .CNTFRQ_EL0, .MDCCSR_EL0: break
+            case .NZCV, .FPCR, .FPSR, .TPIDR_EL0, .DCZID_EL0, .MDCCSR_EL0: break
+            // EL0 accesses disabled by SCTLR_EL1/CNTKCTL_EL1 trap to EL1 (EC 0x18), not UNDEFINED.
             case .TPIDRRO_EL0: if write { return .undefined }
-            case .DAIF: if s.sctlrEL1 & SCTLR.UMA == 0 { return .undefined }
-            case .CTR_EL0: if s.sctlrEL1 & SCTLR.UCT == 0 { return .undefined }
-            case .CNTPCT_EL0: if s.cntkctlEL1 & 1 == 0 { return .undefined }
-            case .CNTVCT_EL0: if s.cntkctlEL1 & 2 == 0 { return .undefined }
-            case .CNTV_TVAL_EL0, .CNTV_CTL_EL0, .CNTV_CVAL_EL0: if s.cntkctlEL1 & (1 << 8) == 0 { return .undefined }
-            case .CNTP_TVAL_EL0, .CNTP_CTL_EL0, .CNTP_CVAL_EL0: if s.cntkctlEL1 & (1 << 9) == 0 { return .undefined }
+            case .DAIF: if s.sctlrEL1 & SCTLR.UMA == 0 { return .trapEL1 }
+            case .CTR_EL0: if s.sctlrEL1 & SCTLR.UCT == 0 { return .trapEL1 }
+            case .CNTPCT_EL0: if s.cntkctlEL1 & 1 == 0 { return .trapEL1 }
+            case .CNTVCT_EL0: if s.cntkctlEL1 & 2 == 0 { return .trapEL1 }
+            case .CNTFRQ_EL0: if s.cntkctlEL1 & 3 == 0 { return .trapEL1 }
+            case .CNTV_TVAL_EL0, .CNTV_CTL_EL0, .CNTV_CVAL_EL0: if s.cntkctlEL1 & (1 << 8) == 0 { return .trapEL1 }
+            case .CNTP_TVAL_EL0, .CNTP_CTL_EL0, .CNTP_CVAL_EL0: if s.cntkctlEL1 & (1 << 9) == 0 { return .trapEL1 }
             default: return .undefined
             }
         }
@@ -94,6 +97,9 @@ extension CPU {
     func sysAccessFault(_ f: SysAccessFault, enc: UInt32, rt: UInt8, read: Bool, pc: UInt64) {
         switch f {
         case .undefined: undefined(pc: pc)
+        case .trapEL1:
+            // To EL1, or to EL2 when HCR_EL2.TGE routes EL0 exceptions there.
+            syncException(ec: EC.sysReg, iss: sysTrapISS(enc: enc, rt: rt, read: read), pc: pc)
         case .fpTrap(let t): syncException(ec: EC.fpAccess, iss: 0, pc: pc, target: t)
         case .trapEL2:
             syncException(ec: EC.sysReg, iss: sysTrapISS(enc: enc, rt: rt, read: read), pc: pc, target: 2)

@@ -14,7 +14,8 @@ extension CPU {
             bankSP(); st.pointee.spsel = UInt64(s.y & 1); unbankSP()
         case PStateField.daifSet, PStateField.daifClr:
             if el == 0 && st.pointee.sctlrEL1 & SCTLR.UMA == 0 {
-                if hasEL2 && st.pointee.hcrEL2 & HCR.TGE != 0 { undefined(pc: pc) } else { undefined(pc: pc) }
+                let enc = sysEncoding(0, 3, 4, UInt32(s.y), s.x == PStateField.daifSet ? 6 : 7)
+                sysAccessFault(.trapEL1, enc: enc, rt: 31, read: false, pc: pc)
                 return false
             }
             let bits = UInt64(s.y & 0xf) << 6
@@ -82,13 +83,15 @@ extension CPU {
         let el = st.el
         if el < op.minimumEL { undefined(pc: pc); return false }
         if el == 0 {
+            // DC ZVA, DC CVAU/CVAC/CIVAC and IC IVAU at EL0 trap to EL1 (EC 0x18) unless
+            // SCTLR_EL1.DZE/UCI enable them; the EL1-only operations are UNDEFINED.
             let allowed: Bool
             switch op {
             case .dcZeroVA: allowed = st.sctlrEL1 & SCTLR.DZE != 0
             case .icInvalidateVA, .dcByVA: allowed = st.sctlrEL1 & SCTLR.UCI != 0
-            default: allowed = false
+            default: undefined(pc: pc); return false
             }
-            if !allowed { undefined(pc: pc); return false }
+            if !allowed { sysAccessFault(.trapEL1, enc: enc, rt: s.n, read: false, pc: pc); return false }
         }
         if hasEL2 && el < 2 {
             let hcr = st.hcrEL2
