@@ -13,6 +13,7 @@ deps:
 
 images: deps
 	@images/build-baremetal.sh
+	@images/difftest/build.sh
 
 build: deps
 	$(SWIFT) build -c release

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Machine
 
@@ -50,5 +51,19 @@ import Machine
         let r = try boot("images/cache/bench/hash.elf", el: 1)
         #expect(r.stop == .poweredOff(status: 1))
         #expect(r.console.contains("UNEXPECTED EXCEPTION at EL1 vector=0x200 ESR=0x2000000"), "\(r.console)")
+    }
+}
+
+/// A guest that takes exceptions forever (UNDEFINED, then an instruction abort at an
+/// unmapped vector table, again and again) still uses up its budget: guest time
+/// advances and the host is never stuck.
+@Suite struct ExceptionLoops {
+    @Test func unmappedVectorsDoNotHangTheHost() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hvsim-udf-\(getpid()).bin")
+        try Data([0, 0, 0, 0]).write(to: url)   // udf #0 with VBAR_EL1 = 0 (nothing mapped there)
+        let m = try Machine(MachineConfig())
+        try m.loadKernel(path: url.path, raw: true)
+        #expect(m.run(limit: 100_000) == .instructionLimit)
+        #expect(m.cpus[0].st.pointee.esrEL1 >> 26 == 0x21)   // instruction abort, same EL
     }
 }

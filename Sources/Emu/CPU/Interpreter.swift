@@ -12,7 +12,13 @@
 }
 
 extension CPU {
-    /// Runs at most `budget` instructions; returns why it stopped.
+    /// Runs until `budget` instructions have retired, checked at block boundaries (a
+    /// taken branch, the end of a page, an exception), so a run may end a few
+    /// instructions past the budget; single-stepping (tracing, breakpoints) stops after
+    /// each instruction. The count is of instructions executed, where one that takes a
+    /// synchronous exception (fault, trap, UNDEFINED, BRK) counts as one step too, as does
+    /// a failed instruction fetch: guest time always advances, even in an exception loop.
+    /// Returns why it stopped.
     public func run(_ budget: UInt64) -> Exit {
         if tracer != nil || hasBreakpoints { return interpret(budget, stepping: true) }
         return interpret(budget, stepping: false)
@@ -35,21 +41,35 @@ extension CPU {
         else if mode == AddrMode.postIndex { x[Int(s.n)] = addr &+ s.imm }
     }
 
+    /// Address of a specialised single-register access (mode is a constant at each use).
+    @_transparent
+    private func effectiveAddress(_ x: UnsafeMutablePointer<UInt64>, _ s: UnsafeMutablePointer<Slot>,
+                                  mode: UInt8) -> UInt64 {
+        let base = x[Int(s.pointee.n)]
+        switch mode {
+        case AddrMode.postIndex: return base
+        case AddrMode.register: return base &+ extendReg(x[Int(s.pointee.m)], s.pointee.y, s.pointee.a)
+        default: return base &+ s.pointee.imm
+        }
+    }
+
+    @_transparent
+    private func writeback(_ x: UnsafeMutablePointer<UInt64>, _ s: UnsafeMutablePointer<Slot>, _ addr: UInt64,
+                           mode: UInt8) {
+        if mode == AddrMode.preIndex { x[Int(s.pointee.n)] = addr }
+        if mode == AddrMode.postIndex { x[Int(s.pointee.n)] = addr &+ s.pointee.imm }
+    }
+
     /// A single-register load specialised by the compiler for each size, extension and
     /// address mode (all constants at the call sites). Returns false after an abort.
     @_transparent
     private func loadOp(_ x: UnsafeMutablePointer<UInt64>, _ tlb: UnsafeMutablePointer<TLBEntry>,
-                        _ s: UnsafeMutablePointer<Slot>, pc: UInt64, ctx: Int, size: Int, signed: Bool, to32: Bool, mode: UInt8) -> Bool {
-        let base = x[Int(s.pointee.n)]
-        let addr: UInt64
-        switch mode {
-        case AddrMode.postIndex: addr = base
-        case AddrMode.register: addr = base &+ extendReg(x[Int(s.pointee.m)], s.pointee.y, s.pointee.a)
-        default: addr = base &+ s.pointee.imm
-        }
+                        _ s: UnsafeMutablePointer<Slot>, _ pageVA: UInt64, _ i: Int, _ ctx: Int,
+                        size: Int, signed: Bool, to32: Bool, mode: UInt8) -> Bool {
+        let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
+        let addr = effectiveAddress(x, s, mode: mode)
         guard let v = load(addr, size, tlb: tlb, ctx: ctx, pc: pc, slot: s.pointee) else { return false }
-        if mode == AddrMode.preIndex { x[Int(s.pointee.n)] = addr }
-        if mode == AddrMode.postIndex { x[Int(s.pointee.n)] = addr &+ s.pointee.imm }
+        writeback(x, s, addr, mode: mode)
         var r = signed ? signExtend(v, size * 8) : v
         if to32 { r &= 0xffff_ffff }
         x[Int(s.pointee.d)] = r
@@ -58,17 +78,12 @@ extension CPU {
 
     @_transparent
     private func storeOp(_ x: UnsafeMutablePointer<UInt64>, _ tlb: UnsafeMutablePointer<TLBEntry>,
-                         _ s: UnsafeMutablePointer<Slot>, pc: UInt64, ctx: Int, size: Int, mode: UInt8) -> Bool {
-        let base = x[Int(s.pointee.n)]
-        let addr: UInt64
-        switch mode {
-        case AddrMode.postIndex: addr = base
-        case AddrMode.register: addr = base &+ extendReg(x[Int(s.pointee.m)], s.pointee.y, s.pointee.a)
-        default: addr = base &+ s.pointee.imm
-        }
+                         _ s: UnsafeMutablePointer<Slot>, _ pageVA: UInt64, _ i: Int, _ ctx: Int,
+                         size: Int, mode: UInt8) -> Bool {
+        let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
+        let addr = effectiveAddress(x, s, mode: mode)
         guard store(addr, size, x[Int(s.pointee.d)], tlb: tlb, ctx: ctx, pc: pc, slot: s.pointee) else { return false }
-        if mode == AddrMode.preIndex { x[Int(s.pointee.n)] = addr }
-        if mode == AddrMode.postIndex { x[Int(s.pointee.n)] = addr &+ s.pointee.imm }
+        writeback(x, s, addr, mode: mode)
         return true
     }
 
@@ -90,6 +105,7 @@ extension CPU {
                 if takePendingInterrupt() { continue outer }
             }
             if st.pointee.illegal != 0 {
+                icount &+= 1
                 syncException(ec: EC.illegalState, iss: 0, pc: st.pointee.pc)
                 continue outer
             }
@@ -109,7 +125,7 @@ extension CPU {
             if e.pointee.tagX == pageVA && startPC & 3 == 0, let c = e.pointee.code {
                 slots = c
             } else {
-                guard let c = fetchPage(startPC, ctx: ctx) else { continue outer }
+                guard let c = fetchPage(startPC, ctx: ctx) else { icount &+= 1; continue outer }
                 slots = c
             }
             var i = Int((startPC & 0xfff) >> 2)
@@ -128,7 +144,6 @@ extension CPU {
                     st.pointee.pc = pageVA &+ 0x1000
                     continue outer
                 case .undefined:
-                    icount &-= 1
                     undefined(pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2))
                     continue outer
 
@@ -354,110 +369,58 @@ extension CPU {
                     writeback(s.pointee, addr)
                 case .prfm:
                     break
-                case .ldrbOff:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
-                case .ldrhOff:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
-                case .ldrwOff:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 4, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
-                case .ldrxOff:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 8, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
-                case .ldrsb64Off:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, signed: true, to32: false, mode: AddrMode.offset) else { continue outer }
-                case .ldrsb32Off:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, signed: true, to32: true, mode: AddrMode.offset) else { continue outer }
-                case .ldrsh64Off:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, signed: true, to32: false, mode: AddrMode.offset) else { continue outer }
-                case .ldrsh32Off:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, signed: true, to32: true, mode: AddrMode.offset) else { continue outer }
-                case .ldrswOff:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 4, signed: true, to32: false, mode: AddrMode.offset) else { continue outer }
-                case .strbOff:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, mode: AddrMode.offset) else { continue outer }
-                case .strhOff:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, mode: AddrMode.offset) else { continue outer }
-                case .strwOff:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 4, mode: AddrMode.offset) else { continue outer }
-                case .strxOff:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 8, mode: AddrMode.offset) else { continue outer }
-                case .ldrbPre:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrhPre:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrwPre:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 4, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrxPre:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 8, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrsb64Pre:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, signed: true, to32: false, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrsb32Pre:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, signed: true, to32: true, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrsh64Pre:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, signed: true, to32: false, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrsh32Pre:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, signed: true, to32: true, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrswPre:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 4, signed: true, to32: false, mode: AddrMode.preIndex) else { continue outer }
-                case .strbPre:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, mode: AddrMode.preIndex) else { continue outer }
-                case .strhPre:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, mode: AddrMode.preIndex) else { continue outer }
-                case .strwPre:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 4, mode: AddrMode.preIndex) else { continue outer }
-                case .strxPre:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 8, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrbPost:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrhPost:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrwPost:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 4, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrxPost:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 8, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrsb64Post:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, signed: true, to32: false, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrsb32Post:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, signed: true, to32: true, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrsh64Post:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, signed: true, to32: false, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrsh32Post:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, signed: true, to32: true, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrswPost:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 4, signed: true, to32: false, mode: AddrMode.postIndex) else { continue outer }
-                case .strbPost:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, mode: AddrMode.postIndex) else { continue outer }
-                case .strhPost:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, mode: AddrMode.postIndex) else { continue outer }
-                case .strwPost:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 4, mode: AddrMode.postIndex) else { continue outer }
-                case .strxPost:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 8, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrbReg:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
-                case .ldrhReg:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
-                case .ldrwReg:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 4, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
-                case .ldrxReg:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 8, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
-                case .ldrsb64Reg:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, signed: true, to32: false, mode: AddrMode.register) else { continue outer }
-                case .ldrsb32Reg:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, signed: true, to32: true, mode: AddrMode.register) else { continue outer }
-                case .ldrsh64Reg:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, signed: true, to32: false, mode: AddrMode.register) else { continue outer }
-                case .ldrsh32Reg:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, signed: true, to32: true, mode: AddrMode.register) else { continue outer }
-                case .ldrswReg:
-                    guard loadOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 4, signed: true, to32: false, mode: AddrMode.register) else { continue outer }
-                case .strbReg:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 1, mode: AddrMode.register) else { continue outer }
-                case .strhReg:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 2, mode: AddrMode.register) else { continue outer }
-                case .strwReg:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 4, mode: AddrMode.register) else { continue outer }
-                case .strxReg:
-                    guard storeOp(x, tlbHere, s, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), ctx: ctx, size: 8, mode: AddrMode.register) else { continue outer }
+                case .ldrbOff: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
+                case .ldrhOff: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
+                case .ldrwOff: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
+                case .ldrxOff: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 8, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
+                case .ldrsb64Off: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: false, mode: AddrMode.offset) else { continue outer }
+                case .ldrsb32Off: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: true, mode: AddrMode.offset) else { continue outer }
+                case .ldrsh64Off: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: false, mode: AddrMode.offset) else { continue outer }
+                case .ldrsh32Off: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: true, mode: AddrMode.offset) else { continue outer }
+                case .ldrswOff: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: true, to32: false, mode: AddrMode.offset) else { continue outer }
+                case .strbOff: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 1, mode: AddrMode.offset) else { continue outer }
+                case .strhOff: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 2, mode: AddrMode.offset) else { continue outer }
+                case .strwOff: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 4, mode: AddrMode.offset) else { continue outer }
+                case .strxOff: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 8, mode: AddrMode.offset) else { continue outer }
+                case .ldrbPre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrhPre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrwPre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrxPre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 8, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrsb64Pre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: false, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrsb32Pre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: true, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrsh64Pre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: false, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrsh32Pre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: true, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrswPre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: true, to32: false, mode: AddrMode.preIndex) else { continue outer }
+                case .strbPre: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 1, mode: AddrMode.preIndex) else { continue outer }
+                case .strhPre: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 2, mode: AddrMode.preIndex) else { continue outer }
+                case .strwPre: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 4, mode: AddrMode.preIndex) else { continue outer }
+                case .strxPre: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 8, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrbPost: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrhPost: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrwPost: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrxPost: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 8, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrsb64Post: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: false, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrsb32Post: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: true, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrsh64Post: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: false, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrsh32Post: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: true, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrswPost: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: true, to32: false, mode: AddrMode.postIndex) else { continue outer }
+                case .strbPost: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 1, mode: AddrMode.postIndex) else { continue outer }
+                case .strhPost: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 2, mode: AddrMode.postIndex) else { continue outer }
+                case .strwPost: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 4, mode: AddrMode.postIndex) else { continue outer }
+                case .strxPost: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 8, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrbReg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
+                case .ldrhReg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
+                case .ldrwReg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
+                case .ldrxReg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 8, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
+                case .ldrsb64Reg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: false, mode: AddrMode.register) else { continue outer }
+                case .ldrsb32Reg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: true, mode: AddrMode.register) else { continue outer }
+                case .ldrsh64Reg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: false, mode: AddrMode.register) else { continue outer }
+                case .ldrsh32Reg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: true, mode: AddrMode.register) else { continue outer }
+                case .ldrswReg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: true, to32: false, mode: AddrMode.register) else { continue outer }
+                case .strbReg: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 1, mode: AddrMode.register) else { continue outer }
+                case .strhReg: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 2, mode: AddrMode.register) else { continue outer }
+                case .strwReg: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 4, mode: AddrMode.register) else { continue outer }
+                case .strxReg: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 8, mode: AddrMode.register) else { continue outer }
                 case .ldp32, .ldp64, .ldpsw:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     let addr = address(s.pointee, pc: pc)
@@ -526,7 +489,7 @@ extension CPU {
                     st.pointee.pc = target
                     continue outer
                 case .eret:
-                    if st.pointee.el == 0 { icount &-= 1; undefined(pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) }
+                    if st.pointee.el == 0 { undefined(pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) }
                     else { exceptionReturn() }
                     continue outer
 
@@ -539,21 +502,25 @@ extension CPU {
                 case .hvc:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     st.pointee.icount = icount
-                    if let exit = hypervisorCall(UInt16(s.pointee.imm), pc: pc) { return exit }
+                    switch hypervisorCall(UInt16(s.pointee.imm), pc: pc) {
+                    case .exit(let e): return e
+                    case .undefined, .taken, .trapped: break
+                    }
                     continue outer
                 case .smc:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     st.pointee.icount = icount
-                    if let exit = secureMonitorCall(UInt16(s.pointee.imm), pc: pc) { return exit }
+                    switch secureMonitorCall(UInt16(s.pointee.imm), pc: pc) {
+                    case .exit(let e): return e
+                    case .undefined, .trapped, .taken: break
+                    }
                     continue outer
                 case .brk:
-                    icount &-= 1
                     syncException(ec: EC.brk, iss: s.pointee.imm, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2))
                     continue outer
                 case .hlt:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     if semihosting && s.pointee.imm == 0xf000 { st.pointee.pc = pc &+ 4; return .semihosting }
-                    icount &-= 1
                     undefined(pc: pc)
                     continue outer
 

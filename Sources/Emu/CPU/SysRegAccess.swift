@@ -17,7 +17,7 @@ public enum IDRegs {
 }
 
 /// Outcome of a system register access that did not complete.
-enum SysAccessFault { case undefined, trapEL1, trapEL2, fpTrap(target: UInt64) }
+enum SysAccessFault { case undefined, trapEL1, trapEL2 }
 
 extension CPU {
     /// The generic counter: retired instructions scaled by `instructionsPerTick`.
@@ -68,14 +68,6 @@ extension CPU {
         case .OSLAR_EL1: if !write { return .undefined }
         default: break
         }
-        // FP/SIMD control registers follow the FP enable controls.
-        if r == .FPCR || r == .FPSR {
-            let fpen = (s.cpacrEL1 >> 20) & 3
-            if el < 2 && (fpen == 0 || fpen == 2 || (fpen == 1 && el == 0)) && !(el == 0 && hasEL2 && hcr & HCR.TGE != 0) {
-                return .fpTrap(target: 1)
-            }
-            if hasEL2 && s.cptrEL2 & (1 << 10) != 0 { return .fpTrap(target: 2) }
-        }
         guard trapsOn else { return nil }
         if isVMControl(r) && hcr & (write ? HCR.TVM : HCR.TRVM) != 0 && el == 1 { return .trapEL2 }
         switch r {
@@ -100,7 +92,6 @@ extension CPU {
         case .trapEL1:
             // To EL1, or to EL2 when HCR_EL2.TGE routes EL0 exceptions there.
             syncException(ec: EC.sysReg, iss: sysTrapISS(enc: enc, rt: rt, read: read), pc: pc)
-        case .fpTrap(let t): syncException(ec: EC.fpAccess, iss: 0, pc: pc, target: t)
         case .trapEL2:
             syncException(ec: EC.sysReg, iss: sysTrapISS(enc: enc, rt: rt, read: read), pc: pc, target: 2)
         }
@@ -116,6 +107,8 @@ extension CPU {
 
     /// MRS. Returns nil if an exception was taken instead.
     func readSysReg(_ r: SysReg, enc: UInt32, rt: UInt8, pc: UInt64) -> UInt64? {
+        // FPCR and FPSR follow the FP enable controls (CPACR_EL1.FPEN, CPTR_EL2.TFP).
+        if (r == .FPCR || r == .FPSR) && fpAccessTrapped(pc: pc) { return nil }
         if let f = checkAccess(r, enc: enc, write: false) {
             sysAccessFault(f, enc: enc, rt: rt, read: true, pc: pc); return nil
         }
@@ -238,6 +231,7 @@ extension CPU {
 
     /// MSR. Returns false if an exception was taken instead.
     func writeSysReg(_ r: SysReg, enc: UInt32, rt: UInt8, value v: UInt64, pc: UInt64) -> Bool {
+        if (r == .FPCR || r == .FPSR) && fpAccessTrapped(pc: pc) { return false }
         if let f = checkAccess(r, enc: enc, write: true) {
             sysAccessFault(f, enc: enc, rt: rt, read: false, pc: pc); return false
         }
@@ -254,7 +248,7 @@ extension CPU {
         case .SPSR_EL1: s.pointee.spsrEL1 = v & 0xf0f0_03ff
         case .ELR_EL2: s.pointee.elrEL2 = v
         case .SPSR_EL2: s.pointee.spsrEL2 = v & 0xf0f0_03ff
-        case .FPCR: s.pointee.fpcr = v & 0x07ff_9f00
+        case .FPCR: s.pointee.fpcr = v & 0x07c0_0000   // AHP, DN, FZ, RMode; no trapped FP exceptions, no FP16
         case .FPSR: s.pointee.fpsr = v & 0xf800_009f
         case .CSSELR_EL1: s.pointee.csselrEL1 = v & 0xf
         case .SCTLR_EL1: s.pointee.sctlrEL1 = v; flushTLB(all: false)

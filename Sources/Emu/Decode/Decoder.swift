@@ -33,7 +33,8 @@ public final class Decoder: Sendable {
 
     init() {
         let all: [Encoding] = dataProcessingImmediate + dataProcessingRegister + loadsAndStores
-            + branchesAndSystem
+            + branchesAndSystem + fpsimdLoadsAndStores + fpScalarEncodings + simdArithmeticEncodings
+            + simdMiscEncodings + simdPermuteEncodings
         encodings = all
         var b = [[Int]](repeating: [], count: 4096)
         for key in 0..<4096 {

@@ -107,7 +107,7 @@ extension CPU {
     /// CASP: the pair form, registers Rs:Rs+1 and Rt:Rt+1 (even-numbered).
     @inline(never)
     func compareAndSwapPair(_ s: Slot, ctx: Int, pc: UInt64) -> Bool {
-        let size = 1 << (Int(s.y) - 1)
+        let size = 1 << Int(s.y)          // y = log2 of one register's size (2 or 3)
         let mask = ones(8 * size)
         let addr = x[Int(s.n)]
         let rs = Int(s.m), rt = Int(s.d)

@@ -45,20 +45,20 @@ struct FPFormat {
     /// The format of elements of 2^es bytes.
     @inline(__always) static func of(_ es: Int) -> FPFormat { es == 3 ? .double : es == 2 ? .single : .half }
 
-    var width: Int { 1 + expBits + fracBits }
-    var bias: Int { (1 << (expBits - 1)) - 1 }
-    var minExp: Int { 1 - bias }
-    var signBit: UInt64 { 1 << UInt64(width - 1) }
-    var expMask: UInt64 { ones(expBits) << UInt64(fracBits) }
-    var fracMask: UInt64 { ones(fracBits) }
-    var quietBit: UInt64 { 1 << UInt64(fracBits - 1) }
+    @inline(__always) var width: Int { 1 + expBits + fracBits }
+    @inline(__always) var bias: Int { (1 << (expBits - 1)) - 1 }
+    @inline(__always) var minExp: Int { 1 - bias }
+    @inline(__always) var signBit: UInt64 { 1 << UInt64(width - 1) }
+    @inline(__always) var expMask: UInt64 { ones(expBits) << UInt64(fracBits) }
+    @inline(__always) var fracMask: UInt64 { ones(fracBits) }
+    @inline(__always) var quietBit: UInt64 { 1 << UInt64(fracBits - 1) }
 
-    func zero(_ sign: Bool) -> UInt64 { sign ? signBit : 0 }
-    func infinity(_ sign: Bool) -> UInt64 { zero(sign) | expMask }
-    func maxNormal(_ sign: Bool) -> UInt64 { zero(sign) | (expMask - (1 << UInt64(fracBits))) | fracMask }
-    var defaultNaN: UInt64 { expMask | quietBit }
+    @inline(__always) func zero(_ sign: Bool) -> UInt64 { sign ? signBit : 0 }
+    @inline(__always) func infinity(_ sign: Bool) -> UInt64 { zero(sign) | expMask }
+    @inline(__always) func maxNormal(_ sign: Bool) -> UInt64 { zero(sign) | (expMask - (1 << UInt64(fracBits))) | fracMask }
+    @inline(__always) var defaultNaN: UInt64 { expMask | quietBit }
     /// The value 2^k (k within the normal range), with `sign`.
-    func power(_ k: Int, sign: Bool = false) -> UInt64 { zero(sign) | UInt64(k + bias) << UInt64(fracBits) }
+    @inline(__always) func power(_ k: Int, sign: Bool = false) -> UInt64 { zero(sign) | UInt64(k + bias) << UInt64(fracBits) }
 }
 
 /// What FPUnpack classifies an operand as.
@@ -72,7 +72,7 @@ struct FPValue {
     var sig: UInt64 = 0
 
     var isNaN: Bool { kind == .qnan || kind == .snan }
-    var isZero: Bool { kind == .zero }
+    @inline(__always) var isZero: Bool { kind == .zero }
     var isInf: Bool { kind == .infinity }
 }
 
@@ -213,26 +213,26 @@ func fpProcessNaNs3(_ a: FPValue, _ ab: UInt64, _ b: FPValue, _ bb: UInt64, _ c:
 struct U128: Equatable {
     var hi: UInt64, lo: UInt64
 
-    init(hi: UInt64, lo: UInt64) { self.hi = hi; self.lo = lo }
-    init(_ v: UInt64) { hi = 0; lo = v }
+    @inline(__always) init(hi: UInt64, lo: UInt64) { self.hi = hi; self.lo = lo }
+    @inline(__always) init(_ v: UInt64) { hi = 0; lo = v }
 
     var isZero: Bool { hi | lo == 0 }
     /// Index of the highest set bit; the value must be nonzero.
-    var msb: Int { hi != 0 ? 127 - hi.leadingZeroBitCount : 63 - lo.leadingZeroBitCount }
+    @inline(__always) var msb: Int { hi != 0 ? 127 - hi.leadingZeroBitCount : 63 - lo.leadingZeroBitCount }
 
-    static func product(_ a: UInt64, _ b: UInt64) -> U128 {
+    @inline(__always) static func product(_ a: UInt64, _ b: UInt64) -> U128 {
         let (h, l) = a.multipliedFullWidth(by: b)
         return U128(hi: h, lo: l)
     }
 
-    static func << (a: U128, k: Int) -> U128 {
+    @inline(__always) static func << (a: U128, k: Int) -> U128 {
         if k == 0 { return a }
         if k >= 128 { return U128(0) }
         if k >= 64 { return U128(hi: a.lo << UInt64(k - 64), lo: 0) }
         return U128(hi: a.hi << UInt64(k) | a.lo >> UInt64(64 - k), lo: a.lo << UInt64(k))
     }
 
-    static func >> (a: U128, k: Int) -> U128 {
+    @inline(__always) static func >> (a: U128, k: Int) -> U128 {
         if k == 0 { return a }
         if k >= 128 { return U128(0) }
         if k >= 64 { return U128(hi: 0, lo: a.hi >> UInt64(k - 64)) }
@@ -240,34 +240,34 @@ struct U128: Equatable {
     }
 
     /// The low `k` bits.
-    func lowBits(_ k: Int) -> U128 {
+    @inline(__always) func lowBits(_ k: Int) -> U128 {
         if k >= 128 { return self }
         if k >= 64 { return U128(hi: hi & ones(k - 64), lo: lo) }
         return U128(hi: 0, lo: lo & ones(k))
     }
 
     /// Shifts right, ORing any nonzero bits shifted out into bit 0.
-    func shiftRightJam(_ k: Int) -> U128 {
+    @inline(__always) func shiftRightJam(_ k: Int) -> U128 {
         if k == 0 { return self }
         var r = self >> k
         if !lowBits(k).isZero { r.lo |= 1 }
         return r
     }
 
-    static func + (a: U128, b: U128) -> U128 {
+    @inline(__always) static func + (a: U128, b: U128) -> U128 {
         let (l, c) = a.lo.addingReportingOverflow(b.lo)
         return U128(hi: a.hi &+ b.hi &+ (c ? 1 : 0), lo: l)
     }
 
-    static func - (a: U128, b: U128) -> U128 {
+    @inline(__always) static func - (a: U128, b: U128) -> U128 {
         let (l, c) = a.lo.subtractingReportingOverflow(b.lo)
         return U128(hi: a.hi &- b.hi &- (c ? 1 : 0), lo: l)
     }
 
-    static func | (a: U128, b: U128) -> U128 { U128(hi: a.hi | b.hi, lo: a.lo | b.lo) }
+    @inline(__always) static func | (a: U128, b: U128) -> U128 { U128(hi: a.hi | b.hi, lo: a.lo | b.lo) }
 
     /// -1, 0 or 1 as self is below, equal to or above `b`.
-    func compare(_ b: U128) -> Int {
+    @inline(__always) func compare(_ b: U128) -> Int {
         if hi != b.hi { return hi < b.hi ? -1 : 1 }
         if lo != b.lo { return lo < b.lo ? -1 : 1 }
         return 0

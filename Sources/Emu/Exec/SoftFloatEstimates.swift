@@ -30,7 +30,7 @@ func fpRecipEstimate(_ a: UInt64, _ f: FPFormat, _ env: inout FPEnv) -> UInt64 {
     if x.isNaN { return fpProcessNaN(x, a, f, &env) }
     if x.isInf { return f.zero(x.sign) }
     if x.isZero { env.flags |= FPFlag.dzc; return f.infinity(x.sign) }
-    let log2 = x.exp + x.sig.msb                       // floor(log2 |a|)
+    let log2 = x.exp + (63 - x.sig.leadingZeroBitCount)                       // floor(log2 |a|)
     if log2 < -f.bias - 1 {                             // |a| < 2^-(bias+1): 1/a overflows
         let toInf: Bool
         switch env.rounding {
@@ -75,7 +75,8 @@ func fpRSqrtEstimate(_ a: UInt64, _ f: FPFormat, _ env: inout FPEnv) -> UInt64 {
         while fraction & (1 << 51) == 0 { fraction <<= 1; exp -= 1 }
         fraction = (fraction << 1) & ones(52)
     }
-    let scaled = exp & 1 == 0 ? 128 | Int(fraction >> 45) : 256 | Int(fraction >> 44)
+    // An even biased exponent is an odd power of two: scale to 0.5...1.0, else to 0.25...0.5.
+    let scaled = exp & 1 == 0 ? 256 | Int(fraction >> 44) : 128 | Int(fraction >> 45)
     let resultExp = (3 * f.bias - 1 - exp) / 2
     let estimate = recipSqrtEstimate(scaled)
     return UInt64(resultExp) << UInt64(f.fracBits) | UInt64(estimate & 0xff) << UInt64(f.fracBits - 8)

@@ -2,6 +2,7 @@
 // function (shared/functions/float: FPAdd, FPSub, FPMul, FPMulX, FPDiv, FPSqrt, FPMulAdd,
 // FPMax/FPMin(Num), FPCompare*, FPRoundInt, FPToFixed, FixedToFP, FPConvert). Special
 // operands are handled in the pseudocode's order; finite results go through fpRound.
+// FPAdd, FPMul, FPDiv, FPSqrt and FPMulAdd first try the host fast paths of SoftFloatFast.swift.
 
 /// The significand shifted so its top bit is bit 63, and the matching exponent.
 @inline(__always) private func normalized(_ v: FPValue) -> (UInt64, Int) {
@@ -40,6 +41,28 @@ private func addSigned(_ sa: Bool, _ ma: U128, _ ea: Int, _ sb: Bool, _ mb: U128
 
 /// FPAdd, or FPSub when `negate` (the NaN operands keep their own signs).
 func fpAdd(_ a: UInt64, _ b: UInt64, _ f: FPFormat, _ env: inout FPEnv, negate: Bool = false) -> UInt64 {
+    fastAdd(a, b, f, negate: negate, &env) ?? fpAddExact(a, b, f, &env, negate: negate)
+}
+
+/// FPMul, or FPMulX when `mulx` (infinity × zero is 2.0 instead of invalid).
+func fpMul(_ a: UInt64, _ b: UInt64, _ f: FPFormat, _ env: inout FPEnv, mulx: Bool = false) -> UInt64 {
+    fastMul(a, b, f, &env) ?? fpMulExact(a, b, f, &env, mulx: mulx)
+}
+
+/// FPDiv.
+func fpDiv(_ a: UInt64, _ b: UInt64, _ f: FPFormat, _ env: inout FPEnv) -> UInt64 {
+    fastDiv(a, b, f, &env) ?? fpDivExact(a, b, f, &env)
+}
+
+/// FPSqrt.
+func fpSqrt(_ a: UInt64, _ f: FPFormat, _ env: inout FPEnv) -> UInt64 {
+    fastSqrt(a, f, &env) ?? fpSqrtExact(a, f, &env)
+}
+
+// The exact paths, straight from the pseudocode (also the reference the fast paths are
+// tested against).
+
+func fpAddExact(_ a: UInt64, _ b: UInt64, _ f: FPFormat, _ env: inout FPEnv, negate: Bool = false) -> UInt64 {
     let x = fpUnpack(a, f, &env)
     var y = fpUnpack(b, f, &env)
     if let nan = fpProcessNaNs(x, a, y, b, f, &env) { return nan }
@@ -55,8 +78,7 @@ func fpAdd(_ a: UInt64, _ b: UInt64, _ f: FPFormat, _ env: inout FPEnv, negate: 
     return fpRound(s, e, m, f, &env, env.rounding)
 }
 
-/// FPMul, or FPMulX when `mulx` (infinity × zero is 2.0 instead of invalid).
-func fpMul(_ a: UInt64, _ b: UInt64, _ f: FPFormat, _ env: inout FPEnv, mulx: Bool = false) -> UInt64 {
+func fpMulExact(_ a: UInt64, _ b: UInt64, _ f: FPFormat, _ env: inout FPEnv, mulx: Bool = false) -> UInt64 {
     let x = fpUnpack(a, f, &env), y = fpUnpack(b, f, &env)
     if let nan = fpProcessNaNs(x, a, y, b, f, &env) { return nan }
     let sign = x.sign != y.sign
@@ -68,8 +90,7 @@ func fpMul(_ a: UInt64, _ b: UInt64, _ f: FPFormat, _ env: inout FPEnv, mulx: Bo
     return fpRound(sign, x.exp + y.exp, U128.product(x.sig, y.sig), f, &env, env.rounding)
 }
 
-/// FPDiv.
-func fpDiv(_ a: UInt64, _ b: UInt64, _ f: FPFormat, _ env: inout FPEnv) -> UInt64 {
+func fpDivExact(_ a: UInt64, _ b: UInt64, _ f: FPFormat, _ env: inout FPEnv) -> UInt64 {
     let x = fpUnpack(a, f, &env), y = fpUnpack(b, f, &env)
     if let nan = fpProcessNaNs(x, a, y, b, f, &env) { return nan }
     if (x.isInf && y.isInf) || (x.isZero && y.isZero) { return fpInvalid(f, &env) }
@@ -88,8 +109,7 @@ func fpDiv(_ a: UInt64, _ b: UInt64, _ f: FPFormat, _ env: inout FPEnv) -> UInt6
     return fpRound(sign, e, U128(q | (r != 0 ? 1 : 0)), f, &env, env.rounding)
 }
 
-/// FPSqrt.
-func fpSqrt(_ a: UInt64, _ f: FPFormat, _ env: inout FPEnv) -> UInt64 {
+func fpSqrtExact(_ a: UInt64, _ f: FPFormat, _ env: inout FPEnv) -> UInt64 {
     let x = fpUnpack(a, f, &env)
     if x.isNaN { return fpProcessNaN(x, a, f, &env) }
     if x.isZero { return f.zero(x.sign) }
@@ -117,6 +137,10 @@ private func fusedAdd(_ sp: Bool, _ p: U128, _ pe: Int, _ sc: Bool, _ c: FPValue
 /// FPMulAdd: addend + op1 × op2 with a single rounding (FMADD, FMLA; callers negate
 /// operands with FPNeg for the other forms).
 func fpMulAdd(_ addend: UInt64, _ op1: UInt64, _ op2: UInt64, _ f: FPFormat, _ env: inout FPEnv) -> UInt64 {
+    fastMulAdd(addend, op1, op2, f, &env) ?? fpMulAddExact(addend, op1, op2, f, &env)
+}
+
+func fpMulAddExact(_ addend: UInt64, _ op1: UInt64, _ op2: UInt64, _ f: FPFormat, _ env: inout FPEnv) -> UInt64 {
     let c = fpUnpack(addend, f, &env), x = fpUnpack(op1, f, &env), y = fpUnpack(op2, f, &env)
     let infTimesZero = (x.isInf && y.isZero) || (x.isZero && y.isInf)
     let nan = fpProcessNaNs3(c, addend, x, op1, y, op2, f, &env)
@@ -254,7 +278,7 @@ func fpToFixed(_ a: UInt64, _ f: FPFormat, _ env: inout FPEnv, fbits: Int, unsig
     if x.kind == .finite {
         let e = x.exp + fbits
         if e >= 0 {
-            if x.sig.msb + e >= 64 { overflow = true } else { mag = x.sig << UInt64(e) }
+            if (63 - x.sig.leadingZeroBitCount) + e >= 64 { overflow = true } else { mag = x.sig << UInt64(e) }
         } else {
             let (ipart, inx, tail) = splitFraction(x.sig, -e)
             inexact = inx

@@ -46,32 +46,39 @@ extension CPU {
         return false
     }
 
+    /// What became of an HVC or SMC.
+    enum CallOutcome {
+        case exit(Exit)     // served by the machine's firmware (PC is past the call)
+        case taken          // the call's own exception was taken (the call retired)
+        case trapped        // trapped to EL2 before executing (HCR_EL2.TSC)
+        case undefined      // UNDEFINED was taken
+    }
+
     /// HVC: UNDEFINED at EL0, without EL2 or with HCR_EL2.HCD; otherwise an exception
     /// to EL2, or an exit when firmware serves HVC (EL1 boot with no EL2 software).
-    /// Returns the exit for the firmware case.
     @inline(never)
-    func hypervisorCall(_ imm: UInt16, pc: UInt64) -> Exit? {
+    func hypervisorCall(_ imm: UInt16, pc: UInt64) -> CallOutcome {
         let s = st.pointee
-        if s.el == 0 { undefined(pc: pc); return nil }
-        if conduit == .hvc && s.el == 1 { st.pointee.pc = pc &+ 4; return .hvcFirmware(imm: imm) }
-        if !hasEL2 || (s.el == 1 && s.hcrEL2 & HCR.HCD != 0) { undefined(pc: pc); return nil }
+        if s.el == 0 { undefined(pc: pc); return .undefined }
+        if conduit == .hvc && s.el == 1 { st.pointee.pc = pc &+ 4; return .exit(.hvcFirmware(imm: imm)) }
+        if !hasEL2 || (s.el == 1 && s.hcrEL2 & HCR.HCD != 0) { undefined(pc: pc); return .undefined }
         syncException(ec: EC.hvc, iss: UInt64(imm), pc: pc &+ 4, target: 2)
-        return nil
+        return .taken
     }
 
     /// SMC: UNDEFINED at EL0, trapped to EL2 by HCR_EL2.TSC, served by firmware when
     /// SMC is the PSCI conduit and UNDEFINED otherwise (no EL3).
     @inline(never)
-    func secureMonitorCall(_ imm: UInt16, pc: UInt64) -> Exit? {
+    func secureMonitorCall(_ imm: UInt16, pc: UInt64) -> CallOutcome {
         let s = st.pointee
-        if s.el == 0 { undefined(pc: pc); return nil }
+        if s.el == 0 { undefined(pc: pc); return .undefined }
         if hasEL2 && s.el == 1 && s.hcrEL2 & HCR.TSC != 0 {
             syncException(ec: EC.smc, iss: UInt64(imm), pc: pc, target: 2)
-            return nil
+            return .trapped
         }
-        if conduit != .smc { undefined(pc: pc); return nil }
+        if conduit != .smc { undefined(pc: pc); return .undefined }
         st.pointee.pc = pc &+ 4
-        return .smc(imm: imm)
+        return .exit(.smc(imm: imm))
     }
 
     /// SYS: DC, IC, AT and TLBI. Returns false if it took an exception.
