@@ -125,17 +125,20 @@ public final class CPU {
     // MARK: TLB control
 
     @inline(__always) func tlb(_ context: Int) -> UnsafeMutablePointer<TLBEntry> {
-        tlbBase + context * TLB.entries
+        tlbBase + context &* TLB.entries
+    }
+
+    /// The entry that caches `va` in the table of `context`.
+    @inline(__always) func tlbEntry(_ context: Int, _ va: UInt64) -> UnsafeMutablePointer<TLBEntry> {
+        tlb(context) + TLB.index(va)
     }
 
     /// Drops cached translations: of the EL1&0 regime, or of all regimes.
     public func flushTLB(all: Bool) {
-        let n = all ? TLB.contexts : 2
-        for i in 0..<(n * TLB.entries) { tlbBase[i] = TLBEntry() }
+        TLB.clear(tlbBase, contexts: 0..<(all ? TLB.contexts : 2))
     }
 
     func flushTLB(context: Int) {
-        let t = tlb(context)
-        for i in 0..<TLB.entries { t[i] = TLBEntry() }
+        TLB.clear(tlbBase, contexts: context..<(context + 1))
     }
 }

@@ -43,9 +43,15 @@ private func decodeAddSubShifted(_ w: UInt32) -> Slot {
     let ops: [Op] = sf ? [.addSh64, .addsSh64, .subSh64, .subsSh64] : [.addSh32, .addsSh32, .subSh32, .subsSh32]
     var op = ops[(sub ? 2 : 0) + (s ? 1 : 0)]
     if imm6 == 0 {
-        let plain: [Op: Op] = [.addSh64: .addR64, .subSh64: .subR64, .subsSh64: .subsR64,
-                               .addSh32: .addR32, .subSh32: .subR32, .subsSh32: .subsR32]
-        op = plain[op] ?? op
+        switch op {
+        case .addSh64: op = .addR64
+        case .subSh64: op = .subR64
+        case .subsSh64: op = .subsR64
+        case .addSh32: op = .addR32
+        case .subSh32: op = .subR32
+        case .subsSh32: op = .subsR32
+        default: break
+        }
     }
     return Slot(op, d: wz(bits(w, 4, 0)), n: rz(bits(w, 9, 5)), m: rz(bits(w, 20, 16)), x: UInt8(shiftType), y: UInt8(imm6))
 }

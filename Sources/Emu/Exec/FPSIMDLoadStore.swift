@@ -76,14 +76,9 @@ extension CPU {
     @inline(__always)
     private func hostPointer(_ va: UInt64, _ len: Int, ctx: Int, write: Bool) -> UnsafeMutableRawPointer? {
         if (va & 0xfff) + UInt64(len) > 0x1000 { return nil }
-        let e = tlbBase + (ctx &* TLB.entries &+ TLB.index(va))
+        let e = tlbEntry(ctx, va)
         guard (write ? e.pointee.tagW : e.pointee.tagR) == va & ~0xfff else { return nil }
         return UnsafeMutableRawPointer(bitPattern: UInt(va &+ e.pointee.addend))
-    }
-
-    /// SCTLR_ELx.A for the translation context.
-    private func alignmentChecked(_ ctx: Int) -> Bool {
-        (ctx == 2 ? st.pointee.sctlrEL2 : st.pointee.sctlrEL1) & SCTLR.A != 0
     }
 
     /// For a store of `len` bytes that crosses a page, translates both pages for writing

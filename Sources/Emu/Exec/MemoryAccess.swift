@@ -28,21 +28,12 @@ extension CPU {
 
     @inline(__always)
     func load(_ va: UInt64, _ size: Int, ctx: Int, pc: UInt64, slot: Slot) -> UInt64? {
-        let e = tlbBase + (ctx &* TLB.entries &+ TLB.index(va))
-        if e.pointee.tagR == va & (~0xfff | UInt64(size - 1)) {
-            return loadLE(UnsafeMutableRawPointer(bitPattern: UInt(va &+ e.pointee.addend))!, size)
-        }
-        return loadSlow(va, size, ctx: ctx, pc: pc, slot: slot)
+        load(va, size, tlb: tlb(ctx), ctx: ctx, pc: pc, slot: slot)
     }
 
     @inline(__always)
     func store(_ va: UInt64, _ size: Int, _ value: UInt64, ctx: Int, pc: UInt64, slot: Slot) -> Bool {
-        let e = tlbBase + (ctx &* TLB.entries &+ TLB.index(va))
-        if e.pointee.tagW == va & (~0xfff | UInt64(size - 1)) {
-            storeLE(UnsafeMutableRawPointer(bitPattern: UInt(va &+ e.pointee.addend))!, size, value)
-            return true
-        }
-        return storeSlow(va, size, value, ctx: ctx, pc: pc, slot: slot)
+        store(va, size, value, tlb: tlb(ctx), ctx: ctx, pc: pc, slot: slot)
     }
 
     // MARK: Slow paths
@@ -85,7 +76,7 @@ extension CPU {
     }
 
     func fillTLB(_ va: UInt64, _ t: Translation, bank b: RAMBank, ctx: Int) {
-        let e = tlbBase + (ctx * TLB.entries + TLB.index(va))
+        let e = tlbEntry(ctx, va)
         let page = va & ~0xfff, paPage = t.pa & ~0xfff
         if e.pointee.pa != paPage || e.pointee.tagR != page && e.pointee.tagW != page && e.pointee.tagX != page {
             e.pointee = TLBEntry()
@@ -144,7 +135,8 @@ extension CPU {
         return false
     }
 
-    private func alignmentChecked(_ ctx: Int) -> Bool {
+    /// SCTLR_ELx.A for the translation context.
+    func alignmentChecked(_ ctx: Int) -> Bool {
         (ctx == 2 ? st.pointee.sctlrEL2 : st.pointee.sctlrEL1) & SCTLR.A != 0
     }
 
@@ -180,7 +172,7 @@ extension CPU {
             }
             let slots = code.page(paPage)
             fillTLB(pc, t, bank: b, ctx: ctx)
-            let e = tlbBase + (ctx * TLB.entries + TLB.index(pc))
+            let e = tlbEntry(ctx, pc)
             e.pointee.tagX = pc & ~0xfff
             e.pointee.code = slots
             return slots

@@ -128,16 +128,12 @@ extension CPU {
             return true
         case .tlbiEL1, .tlbiStage2: flushTLB(all: false)
         case .tlbiEL2: flushTLB(context: 2)
-        case .tlbiEL1IS, .tlbiStage2IS: for t in code.tlbs { flushTables(t, contexts: 0..<2) }
-        case .tlbiEL2IS: for t in code.tlbs { flushTables(t, contexts: 2..<3) }
+        case .tlbiEL1IS, .tlbiStage2IS: for t in code.tlbs { TLB.clear(t, contexts: 0..<2) }
+        case .tlbiEL2IS: for t in code.tlbs { TLB.clear(t, contexts: 2..<3) }
         default:
             addressTranslate(op, value)
         }
         return true
-    }
-
-    private func flushTables(_ t: UnsafeMutablePointer<TLBEntry>, contexts: Range<Int>) {
-        for i in (contexts.lowerBound * TLB.entries)..<(contexts.upperBound * TLB.entries) { t[i] = TLBEntry() }
     }
 
     /// AT: translate without faulting and report in PAR_EL1 (Arm ARM D17.2.103).
@@ -155,11 +151,7 @@ extension CPU {
         }
         // AT S1E1*/S1E0* report the stage 1 output (an IPA when stage 2 is on).
         let stage1Only = op == .atS1E1R || op == .atS1E1W || op == .atS1E0R || op == .atS1E0W
-        let savedHCR = st.pointee.hcrEL2
-        if stage1Only { st.pointee.hcrEL2 &= ~HCR.VM }
-        let r = translate(va, access, context: ctx)
-        st.pointee.hcrEL2 = savedHCR
-        switch r {
+        switch translate(va, access, context: ctx, stage1Only: stage1Only) {
         case .success(let t): st.pointee.parEL1 = t.pa & 0x0000_ffff_ffff_f000
         case .failure(let f):
             st.pointee.parEL1 = 1 | f.statusCode << 1 | (f.s1ptw ? 1 << 8 : 0) | (f.stage2 ? 1 << 9 : 0)

@@ -21,6 +21,11 @@ public enum TLB {
     public static let entries = 512
     public static let contexts = 3          // 0: EL0 access, 1: EL1, 2: EL2
     @inline(__always) static func index(_ va: UInt64) -> Int { Int((va >> 12) & UInt64(entries - 1)) }
+
+    /// Empties the tables of `contexts` in one CPU's TLB (`table` is its first entry).
+    static func clear(_ table: UnsafeMutablePointer<TLBEntry>, contexts: Range<Int>) {
+        (table + contexts.lowerBound * entries).update(repeating: TLBEntry(), count: contexts.count * entries)
+    }
 }
 
 /// Decoded code pages, keyed by physical page. Shared by all CPUs of a machine: it

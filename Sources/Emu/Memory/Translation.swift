@@ -52,10 +52,11 @@ extension CPU {
 
     /// Translates `va` for an access made with the permissions of `context`
     /// (0: EL0 / unprivileged, 1: EL1, 2: EL2), in the regime of the current EL.
-    func translate(_ va: UInt64, _ access: Access, context: Int) -> Result<Translation, Fault> {
+    /// `stage1Only` stops at the stage 1 output (AT S1E1*/S1E0* report an IPA).
+    func translate(_ va: UInt64, _ access: Access, context: Int, stage1Only: Bool = false) -> Result<Translation, Fault> {
         let s = st.pointee
         let regime2 = context == 2
-        let stage2 = !regime2 && hasEL2 && s.hcrEL2 & HCR.VM != 0
+        let stage2 = !regime2 && !stage1Only && hasEL2 && s.hcrEL2 & HCR.VM != 0
         let s1Enabled = regime2 ? s.sctlrEL2 & SCTLR.M != 0 : (s.sctlrEL1 & SCTLR.M != 0)
         if !s1Enabled {
             let pa = va & 0x00ff_ffff_ffff_ffff
