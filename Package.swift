@@ -23,6 +23,7 @@ let package = Package(
             "Machine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "EmuTests", dependencies: ["Emu"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Emu"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "Emu"]),
         .testTarget(name: "DiffTests", dependencies: ["Machine", "Emu"]),
     ],
