@@ -67,6 +67,7 @@ struct Run: ParsableCommand {
             fputs("hvsim: stopped after the --max-insns limit\n", stderr); throw ExitCode(4)
         case .breakpoint(let cpu, let pc):
             fputs("hvsim: breakpoint on cpu\(cpu) at \(hex(pc))\n", stderr); throw ExitCode(5)
+        case .stopRequested: break            // Ctrl-A x: the user quit
         case .deadlock:
             fputs("hvsim: every CPU is waiting for an interrupt that nothing can raise\n", stderr); throw ExitCode(3)
         }

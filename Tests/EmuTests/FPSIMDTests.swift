@@ -300,7 +300,7 @@ private func operand(_ r: inout Rand, _ f: FPFormat, like other: UInt64? = nil) 
 
 @Suite struct FPSIMDInstructionTests {
     @Test func idRegisterAdvertisesFPAndAdvSIMD() {
-        let pfr0 = IDRegs.pfr0(hasEL2: true)
+        let pfr0 = IDRegs.pfr0(hasEL2: true, gicv3: true)
         #expect((pfr0 >> 16) & 0xf == 0 && (pfr0 >> 20) & 0xf == 0)
     }
 

@@ -15,6 +15,13 @@ public enum Exit: Equatable, Sendable {
     case userException(esr: UInt64, far: UInt64) // any other exception in user-mode emulation
 }
 
+/// An interrupt controller's system-register CPU interface (GICv3 ICC_*/ICH_*). The CPU
+/// has already checked the minimum EL; the controller returns nil / false for UNDEFINED.
+public protocol GICSystemRegisters: AnyObject {
+    func readRegister(_ cpu: CPU, encoding: UInt32) -> UInt64?
+    func writeRegister(_ cpu: CPU, encoding: UInt32, value: UInt64) -> Bool
+}
+
 public final class CPU {
     public let index: Int
     public let bus: Bus
@@ -40,6 +47,8 @@ public final class CPU {
     public var userMode = false
     /// Instructions per tick of the generic counter (CNTPCT = icount / ticks).
     public var instructionsPerTick: UInt64 = 1
+    /// The GIC CPU interface (GICv3 system registers); nil with a GICv2 or no GIC.
+    public var gicInterface: GICSystemRegisters? = nil
     /// Host-side breakpoints (gdb, tests); checked when a block starts.
     public var breakpoints: Set<UInt64> = [] { didSet { hasBreakpoints = !breakpoints.isEmpty } }
     var hasBreakpoints = false

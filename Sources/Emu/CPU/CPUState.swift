@@ -58,6 +58,10 @@ public struct CPUState {
     public var event: Bool = false
     /// Set when a register write may have unmasked an interrupt; checked at block boundaries.
     public var checkInterrupts: Bool = true
+    /// Ends the current `run` at the next block boundary (set together with checkInterrupts).
+    public var exitRequest: Bool = false
+    /// Added to icount to give the machine's virtual time (the generic counter's source).
+    public var timeOffset: UInt64 = 0
 
     /// Identity
     public var midr: UInt64 = 0x410f_d034      // Arm Cortex-A53 r0p4-shaped ARMv8.0 core

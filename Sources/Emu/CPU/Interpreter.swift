@@ -105,6 +105,7 @@ extension CPU {
             }
             if st.pointee.checkInterrupts {
                 st.pointee.checkInterrupts = false
+                if st.pointee.exitRequest { st.pointee.exitRequest = false; return .budget }
                 if takePendingInterrupt() { continue outer }
             }
             if st.pointee.illegal != 0 {

@@ -6,7 +6,10 @@
 public enum IDRegs {
     /// EL0/EL1/EL2 AArch64 only, no EL3; FP and AdvSIMD implemented without half-precision
     /// arithmetic (both fields 0).
-    public static func pfr0(hasEL2: Bool) -> UInt64 { 0x0000_0011 | (hasEL2 ? 0x100 : 0) }
+    /// GIC = 1 when a GICv3 CPU interface is attached (the system-register interface).
+    public static func pfr0(hasEL2: Bool, gicv3: Bool) -> UInt64 {
+        0x0000_0011 | (hasEL2 ? 0x100 : 0) | (gicv3 ? 0x100_0000 : 0)
+    }
     public static let isar0: UInt64 = 0x0000_0000_0021_0000   // Atomic = 2 (LSE), CRC32 = 1
     public static let mmfr0: UInt64 = 0x0000_0000_0010_0022   // 4K/16K/64K, 16-bit ASID, 40-bit PA
     public static let mmfr1: UInt64 = 0x0000_0000_0010_0000   // PAN = 1, 8-bit VMID
@@ -138,7 +141,7 @@ extension CPU {
         case .CLIDR_EL1: return IDRegs.clidr
         case .CCSIDR_EL1: return s.csselrEL1 & 1 == 0 ? 0x000f_e01a : 0x001f_e01a
         case .CSSELR_EL1: return s.csselrEL1
-        case .ID_AA64PFR0_EL1: return IDRegs.pfr0(hasEL2: hasEL2)
+        case .ID_AA64PFR0_EL1: return IDRegs.pfr0(hasEL2: hasEL2, gicv3: gicInterface != nil)
         case .ID_AA64DFR0_EL1: return IDRegs.dfr0
         case .ID_AA64ISAR0_EL1: return IDRegs.isar0
         case .ID_AA64MMFR0_EL1: return IDRegs.mmfr0
@@ -168,6 +171,9 @@ extension CPU {
         case .TPIDR_EL0: return s.tpidrEL0
         case .TPIDRRO_EL0: return s.tpidrroEL0
         case .CNTKCTL_EL1: return s.cntkctlEL1
+        case .GIC:
+            guard let g = gicInterface, let v = g.readRegister(self, encoding: enc) else { undefined(pc: pc); return nil }
+            return v
         case .CNTFRQ_EL0: return s.cntfrq
         case .CNTPCT_EL0: return count
         case .CNTVCT_EL0: return count &- s.cntvoffEL2
@@ -271,17 +277,17 @@ extension CPU {
         case .TPIDRRO_EL0: s.pointee.tpidrroEL0 = v
         case .CNTKCTL_EL1: s.pointee.cntkctlEL1 = v & 0x3ff
         case .CNTFRQ_EL0: if s.pointee.el < 2 && hasEL2 { return true } else { s.pointee.cntfrq = v & 0xffff_ffff }
-        case .CNTP_TVAL_EL0: s.pointee.cntpCval = count &+ signExtend(v & 0xffff_ffff, 32)
-        case .CNTP_CTL_EL0: s.pointee.cntpCtl = v & 3
-        case .CNTP_CVAL_EL0: s.pointee.cntpCval = v
-        case .CNTV_TVAL_EL0: s.pointee.cntvCval = count &- s.pointee.cntvoffEL2 &+ signExtend(v & 0xffff_ffff, 32)
-        case .CNTV_CTL_EL0: s.pointee.cntvCtl = v & 3
-        case .CNTV_CVAL_EL0: s.pointee.cntvCval = v
+        case .CNTP_TVAL_EL0: s.pointee.cntpCval = count &+ signExtend(v & 0xffff_ffff, 32); timerWritten()
+        case .CNTP_CTL_EL0: s.pointee.cntpCtl = v & 3; timerWritten()
+        case .CNTP_CVAL_EL0: s.pointee.cntpCval = v; timerWritten()
+        case .CNTV_TVAL_EL0: s.pointee.cntvCval = count &- s.pointee.cntvoffEL2 &+ signExtend(v & 0xffff_ffff, 32); timerWritten()
+        case .CNTV_CTL_EL0: s.pointee.cntvCtl = v & 3; timerWritten()
+        case .CNTV_CVAL_EL0: s.pointee.cntvCval = v; timerWritten()
         case .CNTHCTL_EL2: s.pointee.cnthctlEL2 = v & 0xff
-        case .CNTVOFF_EL2: s.pointee.cntvoffEL2 = v
-        case .CNTHP_TVAL_EL2: s.pointee.cnthpCval = count &+ signExtend(v & 0xffff_ffff, 32)
-        case .CNTHP_CTL_EL2: s.pointee.cnthpCtl = v & 3
-        case .CNTHP_CVAL_EL2: s.pointee.cnthpCval = v
+        case .CNTVOFF_EL2: s.pointee.cntvoffEL2 = v; timerWritten()
+        case .CNTHP_TVAL_EL2: s.pointee.cnthpCval = count &+ signExtend(v & 0xffff_ffff, 32); timerWritten()
+        case .CNTHP_CTL_EL2: s.pointee.cnthpCtl = v & 3; timerWritten()
+        case .CNTHP_CVAL_EL2: s.pointee.cnthpCval = v; timerWritten()
         case .MDSCR_EL1: s.pointee.mdscrEL1 = v
         case .MDCCINT_EL1: s.pointee.mdccintEL1 = v
         case .OSLAR_EL1: s.pointee.oslsrEL1 = (s.pointee.oslsrEL1 & ~2) | (v & 1) << 1
@@ -313,8 +319,17 @@ extension CPU {
         case .TPIDR_EL2: s.pointee.tpidrEL2 = v
         case .VPIDR_EL2: s.pointee.vpidrEL2 = v & 0xffff_ffff
         case .VMPIDR_EL2: s.pointee.vmpidrEL2 = v
+        case .GIC:
+            guard let g = gicInterface, g.writeRegister(self, encoding: enc, value: v) else { undefined(pc: pc); return false }
         default: break   // read-only registers were refused by checkAccess
         }
         return true
+    }
+
+    /// A timer register changed: the machine re-plans its next timer event before the
+    /// CPU runs on (the current run ends at the next block boundary).
+    private func timerWritten() {
+        st.pointee.exitRequest = true
+        st.pointee.checkInterrupts = true
     }
 }

@@ -27,6 +27,9 @@ public enum SysReg: UInt16, CaseIterable, Sendable {
     case SCTLR_EL2, ACTLR_EL2, HCR_EL2, MDCR_EL2, CPTR_EL2, HSTR_EL2, HACR_EL2, TTBR0_EL2, TCR_EL2
     case VTTBR_EL2, VTCR_EL2, AFSR0_EL2, AFSR1_EL2, ESR_EL2, FAR_EL2, HPFAR_EL2, MAIR_EL2, AMAIR_EL2
     case VBAR_EL2, TPIDR_EL2, VPIDR_EL2, VMPIDR_EL2
+    /// The GIC CPU interface (ICC_*, ICH_*): served by the interrupt controller attached
+    /// to the CPU (`CPU.gicInterface`), UNDEFINED when there is none.
+    case GIC
 }
 
 /// Packs an encoding the way the slot and the trap syndrome use it.
@@ -87,6 +90,10 @@ func sysRegLookup(_ enc: UInt32) -> SysReg? {
     if let r = sysRegByEncoding[enc] { return r }
     let op0 = enc >> 14, op1 = (enc >> 11) & 7, crn = (enc >> 7) & 15, crm = (enc >> 3) & 15, op2 = enc & 7
     if op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && crm <= 7 { return .ID_RAZ }
+    // GICv3 system registers (Arm GIC architecture spec, 12.1): ICC_PMR_EL1 at CRn 4, the rest
+    // of the ICC_* (op1 0, EL2's ICC_SRE_EL2 at op1 4) and the ICH_* registers at CRn 12, CRm 8-13.
+    if op0 == 3 && (op1 == 0 || op1 == 4) && crn == 12 && crm >= 8 && crm <= 13 { return .GIC }
+    if op0 == 3 && op1 == 0 && crn == 4 && crm == 6 && op2 == 0 { return .GIC }
     if op0 == 2 && op1 == 0 && crn == 0 {
         switch op2 {
         case 4 where crm < debugBreakpoints: return .DBGBVR_EL1

@@ -1,0 +1,242 @@
+import Emu
+
+/// The interrupt state of an Arm Generic Interrupt Controller, shared by the GICv3 and GICv2
+/// front ends (distributor, redistributors, CPU interfaces). It follows the GIC architecture
+/// specification (IHI 0069) with one security state (GICD_CTLR.DS = 1, as QEMU's virt board
+/// with security off): Group 0 is signalled as FIQ, Group 1 as IRQ.
+///
+/// INTIDs 0-15 are SGIs and 16-31 PPIs, banked per CPU; 32 and up are SPIs, shared.
+public final class GICCore {
+    public static let spiBase = 32
+    /// INTID 1023: no pending interrupt (spurious).
+    public static let spurious: UInt32 = 1023
+    /// Priority bits implemented: 5, so priorities are multiples of 8 (ICC_CTLR_EL1.PRIbits = 4).
+    static let priorityMask: UInt8 = 0xf8
+
+    public let cpus: [CPU]
+    /// Number of INTIDs (SGIs + PPIs + SPIs), a multiple of 32.
+    public let lines: Int
+
+    // Per-interrupt state, indexed by `slot(cpu, intid)`: the private interrupts of CPU c
+    // at c * 32 ..< c * 32 + 32, SPIs after all CPUs' private banks.
+    var enabled: [Bool], latch: [Bool], level: [Bool], active: [Bool], group1: [Bool], edge: [Bool]
+    var priority: [UInt8]
+    /// SPI routing: target CPU per SPI (GICD_IROUTER / GICD_ITARGETSR), or 1-of-N when `anyCPU`.
+    var route: [Int], anyCPU: [Bool], targets: [UInt8]
+    /// SGI source CPU (GICv2 reports it in GICC_IAR).
+    var sgiSource: [Int]
+
+    // Distributor and CPU interface controls.
+    public var enableGroup0 = false, enableGroup1 = false
+    var pmr: [UInt8], bpr0: [UInt8], bpr1: [UInt8]
+    var igrpen0: [Bool], igrpen1: [Bool], eoiMode: [Bool]
+    /// GICv2 GICC_CTLR.FIQEn: Group 0 is signalled as FIQ only when set (always with GICv3).
+    var fiqEnable: [Bool]
+    /// Active priorities per CPU: bit n set when group priority n*8 is active (ICC_AP0R0/AP1R0).
+    var activePriorities0: [UInt32], activePriorities1: [UInt32]
+    /// Whether the GICv2 CPU interface is the one in use (affects routing and IAR).
+    public let v2: Bool
+
+    public init(cpus: [CPU], lines: Int = 288, v2: Bool = false) {
+        precondition(lines % 32 == 0 && lines >= 64 && lines <= 1020)
+        self.cpus = cpus
+        self.lines = lines
+        self.v2 = v2
+        let n = cpus.count * 32 + (lines - 32)
+        enabled = Array(repeating: false, count: n); latch = enabled; level = enabled; active = enabled
+        group1 = enabled; edge = enabled
+        priority = Array(repeating: 0, count: n)
+        route = Array(repeating: 0, count: lines); anyCPU = Array(repeating: false, count: lines)
+        targets = Array(repeating: 0, count: lines)
+        sgiSource = Array(repeating: 0, count: cpus.count * 16)
+        pmr = Array(repeating: 0, count: cpus.count); bpr0 = Array(repeating: 2, count: cpus.count)
+        bpr1 = Array(repeating: 3, count: cpus.count)
+        igrpen0 = Array(repeating: false, count: cpus.count); igrpen1 = igrpen0; eoiMode = igrpen0
+        fiqEnable = igrpen0
+        activePriorities0 = Array(repeating: 0, count: cpus.count); activePriorities1 = activePriorities0
+        for c in 0..<cpus.count { for i in 0..<16 { edge[c * 32 + i] = true } }  // SGIs are edge-triggered
+    }
+
+    @inline(__always) func slot(_ cpu: Int, _ intid: Int) -> Int {
+        intid < 32 ? cpu * 32 + intid : cpus.count * 32 + intid - 32
+    }
+
+    func pending(_ s: Int) -> Bool { latch[s] || (!edge[s] && level[s]) }
+
+    /// The CPU an SPI is delivered to.
+    func target(ofSPI intid: Int) -> Int {
+        if v2 {
+            let t = targets[intid]
+            for c in 0..<cpus.count where t & (1 << c) != 0 { return c }
+            return -1
+        }
+        // 1-of-N routing delivers to the lowest-numbered CPU that has the group enabled.
+        if anyCPU[intid] {
+            for c in 0..<cpus.count where igrpen1[c] || igrpen0[c] { return c }
+            return 0
+        }
+        return route[intid] < cpus.count ? route[intid] : -1
+    }
+
+    // MARK: Inputs
+
+    /// Sets the level of an interrupt line: a PPI of `cpu` (16-31) or an SPI (32+; `cpu` ignored).
+    /// Edge-triggered interrupts latch pending on a rising edge.
+    public func setLine(_ intid: Int, cpu: Int = 0, _ high: Bool) {
+        guard intid >= 16 && intid < lines else { return }
+        let s = slot(cpu, intid)
+        if level[s] == high { return }
+        level[s] = high
+        if high && edge[s] { latch[s] = true }
+        update(intid < 32 ? cpu : nil)
+    }
+
+    /// Generates SGI `intid` on each CPU in `targets` (a bit mask), from `source`.
+    public func sendSGI(_ intid: Int, targets mask: UInt32, from source: Int) {
+        for c in 0..<cpus.count where mask & (1 << c) != 0 {
+            latch[slot(c, intid & 15)] = true
+            sgiSource[c * 16 + (intid & 15)] = source
+            update(c)
+        }
+    }
+
+    // MARK: Priority logic (IHI 0069 4.8)
+
+    /// Group priority of `p` for preemption, using the binary point of its group.
+    func groupPriority(_ p: UInt8, cpu: Int, group1 g1: Bool) -> UInt8 {
+        // BPR n: priority bits [7:n+1] form the group priority (Group 1 uses BPR1 - 1 with CBPR 0).
+        let b = g1 ? max(Int(bpr1[cpu]) - 1, 0) : Int(bpr0[cpu])
+        return p & UInt8(truncatingIfNeeded: 0xff << (b + 1)) & GICCore.priorityMask
+    }
+
+    /// The running priority of `cpu`: the highest active group priority, 0xff when idle.
+    public func runningPriority(_ cpu: Int) -> UInt8 {
+        let a = activePriorities0[cpu] | activePriorities1[cpu]
+        return a == 0 ? 0xff : UInt8(a.trailingZeroBitCount * 8)
+    }
+
+    /// The highest-priority pending interrupt for `cpu` that is enabled and not active, of
+    /// either group (`groupFilter` nil) or one group; returns INTID and priority.
+    func highestPending(_ cpu: Int, group1 g: Bool? = nil) -> (intid: Int, priority: UInt8)? {
+        var best: (Int, UInt8)? = nil
+        func consider(_ intid: Int, _ s: Int) {
+            guard enabled[s], !active[s], pending(s) else { return }
+            if let g = g, group1[s] != g { return }
+            guard group1[s] ? enableGroup1 : enableGroup0 else { return }
+            if best == nil || priority[s] < best!.1 { best = (intid, priority[s]) }
+        }
+        for i in 0..<32 { consider(i, cpu * 32 + i) }
+        for i in 32..<lines where target(ofSPI: i) == cpu { consider(i, slot(cpu, i)) }
+        return best
+    }
+
+    /// Recomputes the IRQ/FIQ lines of one CPU, or of all of them.
+    public func update(_ only: Int? = nil) {
+        if let c = only { signal(c) } else { for c in 0..<cpus.count { signal(c) } }
+    }
+
+    private func signal(_ c: Int) {
+        var irq = false, fiq = false
+        if let (intid, p) = highestPending(c) {
+            let s = slot(c, intid)
+            let g1 = group1[s]
+            if p < pmr[c] && groupPriority(p, cpu: c, group1: g1) < runningPriority(c) && (g1 ? igrpen1[c] : igrpen0[c]) {
+                if g1 || (v2 && !fiqEnable[c]) { irq = true } else { fiq = true }
+            }
+        }
+        cpus[c].setInterruptLines(irq: irq, fiq: fiq)
+    }
+
+    // MARK: CPU interface operations
+
+    /// Acknowledges the highest-priority pending interrupt of `group1` (ICC_IAR1/IAR0,
+    /// GICC_IAR): makes it active and raises the running priority. Returns its INTID, or 1023.
+    public func acknowledge(_ cpu: Int, group1 g1: Bool) -> UInt32 {
+        guard let (intid, p) = highestPending(cpu, group1: g1), p < pmr[cpu],
+              groupPriority(p, cpu: cpu, group1: g1) < runningPriority(cpu),
+              g1 ? igrpen1[cpu] : igrpen0[cpu] else { return GICCore.spurious }
+        let s = slot(cpu, intid)
+        latch[s] = false
+        active[s] = true
+        let bit = UInt32(1) << (groupPriority(p, cpu: cpu, group1: g1) >> 3)
+        if g1 { activePriorities1[cpu] |= bit } else { activePriorities0[cpu] |= bit }
+        update(cpu)
+        var id = UInt32(intid)
+        if v2 && intid < 16 { id |= UInt32(sgiSource[cpu * 16 + intid] & 7) << 10 }
+        return id
+    }
+
+    /// End of interrupt: drops the running priority and, unless EOImode is set, deactivates.
+    public func endOfInterrupt(_ cpu: Int, intid: Int, group1 g1: Bool) {
+        if g1 {
+            let a = activePriorities1[cpu]; if a != 0 { activePriorities1[cpu] = a & (a - 1) }
+        } else {
+            let a = activePriorities0[cpu]; if a != 0 { activePriorities0[cpu] = a & (a - 1) }
+        }
+        if !eoiMode[cpu] { deactivate(cpu, intid: intid) } else { update(cpu) }
+    }
+
+    /// Deactivates an interrupt (ICC_DIR_EL1, GICC_DIR, or EOI with EOImode 0).
+    public func deactivate(_ cpu: Int, intid: Int) {
+        guard intid < lines else { return }
+        active[slot(cpu, intid)] = false
+        update(intid < 32 ? cpu : nil)
+    }
+
+    /// Highest pending INTID for ICC_HPPIR/GICC_HPPIR (1023 if none).
+    public func highestPendingID(_ cpu: Int, group1 g1: Bool? = nil) -> UInt32 {
+        guard let (intid, _) = highestPending(cpu, group1: g1) else { return GICCore.spurious }
+        return UInt32(intid)
+    }
+
+    public func setPriorityMask(_ cpu: Int, _ v: UInt8) { pmr[cpu] = v & GICCore.priorityMask; update(cpu) }
+    public func priorityMask(_ cpu: Int) -> UInt8 { pmr[cpu] }
+
+    // MARK: Register-bank helpers for the distributor and redistributors
+
+    /// Reads 32 one-bit fields of `field` for INTIDs base..<base+32 as seen by `cpu`.
+    func bits(_ field: [Bool], base: Int, cpu: Int) -> UInt32 {
+        var v: UInt32 = 0
+        for i in 0..<32 where base + i < lines && field[slot(cpu, base + i)] { v |= 1 << i }
+        return v
+    }
+
+    /// Applies `body` to each INTID with a set bit in `value`, then updates the outputs.
+    func forEachBit(_ value: UInt32, base: Int, cpu: Int, _ body: (Int) -> Void) {
+        for i in 0..<32 where value & (1 << i) != 0 && base + i < lines { body(slot(cpu, base + i)) }
+        update(base < 32 ? cpu : nil)
+    }
+
+    /// The pending state as software sees it (latched or level).
+    func pendingBits(base: Int, cpu: Int) -> UInt32 {
+        var v: UInt32 = 0
+        for i in 0..<32 where base + i < lines && pending(slot(cpu, base + i)) { v |= 1 << i }
+        return v
+    }
+
+    func configBits(base: Int, cpu: Int) -> UInt32 {
+        var v: UInt32 = 0
+        for i in 0..<16 where base + i < lines && edge[slot(cpu, base + i)] { v |= 2 << (2 * i) }
+        return v
+    }
+
+    func setConfig(_ value: UInt32, base: Int, cpu: Int) {
+        for i in 0..<16 where base + i < lines && base + i >= 16 {   // SGI configuration is fixed
+            edge[slot(cpu, base + i)] = value & (2 << (2 * i)) != 0
+        }
+        update(base < 32 ? cpu : nil)
+    }
+
+    func priorityBytes(base: Int, size: Int, cpu: Int) -> UInt64 {
+        var v: UInt64 = 0
+        for i in 0..<size where base + i < lines { v |= UInt64(priority[slot(cpu, base + i)]) << (8 * i) }
+        return v
+    }
+
+    func setPriorityBytes(_ value: UInt64, base: Int, size: Int, cpu: Int) {
+        for i in 0..<size where base + i < lines {
+            priority[slot(cpu, base + i)] = UInt8(truncatingIfNeeded: value >> (8 * i)) & GICCore.priorityMask
+        }
+        update(base < 32 ? cpu : nil)
+    }
+}

@@ -1,0 +1,128 @@
+import Emu
+
+/// The GICv3 CPU interface: the ICC_* system registers each CPU reaches with MRS/MSR
+/// (IHI 0069 12.2), and the ICH_* hypervisor-control registers kept for EL2 software
+/// (12.4). One object serves every CPU; the accessing CPU's index selects the bank.
+///
+/// Not yet modelled: the virtual CPU interface (ICV_* behaviour of ICC_* accesses at EL1
+/// when HCR_EL2.IMO/FMO are set, driven by the list registers) — the hypervisor issue
+/// builds it on the ICH_* state stored here.
+public final class GICv3CPUInterface: GICSystemRegisters {
+    /// Packed encodings (op0 = 3) as the CPU passes them: op0:op1:CRn:CRm:op2.
+    @inline(__always) static func enc(_ op1: UInt32, _ crn: UInt32, _ crm: UInt32, _ op2: UInt32) -> UInt32 {
+        3 << 14 | op1 << 11 | crn << 7 | crm << 3 | op2
+    }
+    enum Reg {
+        static let pmr = enc(0, 4, 6, 0)
+        static let iar0 = enc(0, 12, 8, 0), eoir0 = enc(0, 12, 8, 1), hppir0 = enc(0, 12, 8, 2), bpr0 = enc(0, 12, 8, 3)
+        static let ap0r0 = enc(0, 12, 8, 4), ap1r0 = enc(0, 12, 9, 0)
+        static let dir = enc(0, 12, 11, 1), rpr = enc(0, 12, 11, 3), sgi1r = enc(0, 12, 11, 5)
+        static let asgi1r = enc(0, 12, 11, 6), sgi0r = enc(0, 12, 11, 7)
+        static let iar1 = enc(0, 12, 12, 0), eoir1 = enc(0, 12, 12, 1), hppir1 = enc(0, 12, 12, 2), bpr1 = enc(0, 12, 12, 3)
+        static let ctlr = enc(0, 12, 12, 4), sre = enc(0, 12, 12, 5), igrpen0 = enc(0, 12, 12, 6), igrpen1 = enc(0, 12, 12, 7)
+        static let sreEL2 = enc(4, 12, 9, 5)
+        static let ichAP0R0 = enc(4, 12, 8, 0), ichAP1R0 = enc(4, 12, 9, 0)
+        static let ichHCR = enc(4, 12, 11, 0), ichVTR = enc(4, 12, 11, 1), ichMISR = enc(4, 12, 11, 2)
+        static let ichEISR = enc(4, 12, 11, 3), ichELRSR = enc(4, 12, 11, 5), ichVMCR = enc(4, 12, 11, 7)
+        static let ichLR0 = enc(4, 12, 12, 0)
+    }
+    /// List registers implemented per CPU.
+    public static let listRegisters = 4
+    /// ICH_VTR_EL2: PRIbits 5 and PREbits 5 (fields hold n-1), 16-bit IDs, ListRegs - 1.
+    static let vtr: UInt64 = 4 << 29 | 4 << 26 | UInt64(listRegisters - 1)
+
+    let gic: GICCore
+    /// EL2 state per CPU: ICH_HCR_EL2, ICH_VMCR_EL2, the list registers, active-priority registers.
+    public var ichHCR: [UInt64], ichVMCR: [UInt64], ichLR: [[UInt64]], ichAP0R: [UInt64], ichAP1R: [UInt64]
+
+    public init(_ gic: GICCore) {
+        self.gic = gic
+        let n = gic.cpus.count
+        ichHCR = Array(repeating: 0, count: n); ichVMCR = ichHCR; ichAP0R = ichHCR; ichAP1R = ichHCR
+        ichLR = Array(repeating: Array(repeating: 0, count: GICv3CPUInterface.listRegisters), count: n)
+    }
+
+    public func readRegister(_ cpu: CPU, encoding e: UInt32) -> UInt64? {
+        let c = cpu.index, R = Reg.self
+        switch e {
+        case R.pmr: return UInt64(gic.priorityMask(c))
+        case R.iar0: return UInt64(gic.acknowledge(c, group1: false))
+        case R.iar1: return UInt64(gic.acknowledge(c, group1: true))
+        case R.hppir0: return UInt64(gic.highestPendingID(c, group1: false))
+        case R.hppir1: return UInt64(gic.highestPendingID(c, group1: true))
+        case R.bpr0: return UInt64(gic.bpr0[c])
+        case R.bpr1: return UInt64(gic.bpr1[c])
+        case R.ap0r0: return UInt64(gic.activePriorities0[c])
+        case R.ap1r0: return UInt64(gic.activePriorities1[c])
+        case R.ap0r0 + 1, R.ap0r0 + 2, R.ap0r0 + 3, R.ap1r0 + 1, R.ap1r0 + 2, R.ap1r0 + 3: return 0
+        case R.rpr: return UInt64(gic.runningPriority(c))
+        // PRIbits = 4 (five bits), IDbits = 0 (16), EOImode from software.
+        case R.ctlr: return 4 << 8 | (gic.eoiMode[c] ? 2 : 0)
+        case R.sre: return 7                      // SRE, DFB, DIB: system registers only
+        case R.sreEL2: return 0xf                 // Enable lets EL1 use ICC_SRE_EL1
+        case R.igrpen0: return gic.igrpen0[c] ? 1 : 0
+        case R.igrpen1: return gic.igrpen1[c] ? 1 : 0
+        case R.ichHCR: return ichHCR[c]
+        case R.ichVTR: return GICv3CPUInterface.vtr
+        case R.ichVMCR: return ichVMCR[c]
+        case R.ichAP0R0: return ichAP0R[c]
+        case R.ichAP1R0: return ichAP1R[c]
+        case R.ichAP0R0 + 1, R.ichAP0R0 + 2, R.ichAP0R0 + 3, R.ichAP1R0 + 1, R.ichAP1R0 + 2, R.ichAP1R0 + 3: return 0
+        case R.ichMISR, R.ichEISR: return 0
+        case R.ichELRSR:
+            // A list register is free when its State field (bits 63:62) is Invalid.
+            var v: UInt64 = 0
+            for (i, lr) in ichLR[c].enumerated() where lr >> 62 == 0 { v |= 1 << i }
+            return v
+        case R.ichLR0..<(R.ichLR0 + UInt32(GICv3CPUInterface.listRegisters)): return ichLR[c][Int(e - R.ichLR0)]
+        case R.dir, R.eoir0, R.eoir1, R.sgi0r, R.sgi1r, R.asgi1r: return nil   // write-only
+        default: return nil
+        }
+    }
+
+    public func writeRegister(_ cpu: CPU, encoding e: UInt32, value v: UInt64) -> Bool {
+        let c = cpu.index, R = Reg.self
+        switch e {
+        case R.pmr: gic.setPriorityMask(c, UInt8(truncatingIfNeeded: v))
+        case R.eoir0: gic.endOfInterrupt(c, intid: Int(v & 0xff_ffff), group1: false)
+        case R.eoir1: gic.endOfInterrupt(c, intid: Int(v & 0xff_ffff), group1: true)
+        case R.dir: gic.deactivate(c, intid: Int(v & 0xff_ffff))
+        case R.bpr0: gic.bpr0[c] = max(UInt8(v & 7), 2); gic.update(c)
+        case R.bpr1: gic.bpr1[c] = max(UInt8(v & 7), 3); gic.update(c)
+        case R.ap0r0: gic.activePriorities0[c] = UInt32(truncatingIfNeeded: v); gic.update(c)
+        case R.ap1r0: gic.activePriorities1[c] = UInt32(truncatingIfNeeded: v); gic.update(c)
+        case R.ap0r0 + 1, R.ap0r0 + 2, R.ap0r0 + 3, R.ap1r0 + 1, R.ap1r0 + 2, R.ap1r0 + 3: break
+        case R.ctlr: gic.eoiMode[c] = v & 2 != 0
+        case R.sre, R.sreEL2: break
+        case R.igrpen0: gic.igrpen0[c] = v & 1 != 0; gic.update(c)
+        case R.igrpen1: gic.igrpen1[c] = v & 1 != 0; gic.update(c)
+        case R.sgi0r, R.sgi1r, R.asgi1r: sendSGI(v, from: c)
+        case R.ichHCR: ichHCR[c] = v & 0xf800_7fff
+        case R.ichVMCR: ichVMCR[c] = v
+        case R.ichAP0R0: ichAP0R[c] = v & 0xffff_ffff
+        case R.ichAP1R0: ichAP1R[c] = v & 0xffff_ffff
+        case R.ichAP0R0 + 1, R.ichAP0R0 + 2, R.ichAP0R0 + 3, R.ichAP1R0 + 1, R.ichAP1R0 + 2, R.ichAP1R0 + 3: break
+        case R.ichLR0..<(R.ichLR0 + UInt32(GICv3CPUInterface.listRegisters)): ichLR[c][Int(e - R.ichLR0)] = v
+        case R.iar0, R.iar1, R.hppir0, R.hppir1, R.rpr, R.ichVTR, R.ichMISR, R.ichEISR, R.ichELRSR: return false
+        default: return false
+        }
+        return true
+    }
+
+    /// ICC_SGI0R/SGI1R/ASGI1R_EL1: INTID in bits 27:24, a target list of Aff0 values (bits
+    /// 15:0, offset by RS * 16) within the cluster Aff3.Aff2.Aff1, or all other CPUs (IRM).
+    private func sendSGI(_ v: UInt64, from c: Int) {
+        let intid = Int((v >> 24) & 15)
+        let all = UInt32((1 << gic.cpus.count) - 1)
+        if v & (1 << 40) != 0 {
+            gic.sendSGI(intid, targets: all & ~(1 << c), from: c)
+            return
+        }
+        // Every CPU of this board has Aff3 = Aff2 = Aff1 = 0.
+        guard (v >> 16) & 0xff == 0 && (v >> 32) & 0xff == 0 && (v >> 48) & 0xff == 0 else { return }
+        let rs = Int((v >> 44) & 15) * 16
+        guard rs < 32 else { return }
+        let mask = UInt32(truncatingIfNeeded: (v & 0xffff) << rs) & all
+        gic.sendSGI(intid, targets: mask, from: c)
+    }
+}
