@@ -3,7 +3,7 @@
 # if any is missing. Runs apt-get as root (or through sudo when available).
 set -euo pipefail
 packages=(libcapstone-dev pkg-config gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-          qemu-user-static qemu-system-arm python3)
+          qemu-user-static qemu-system-arm python3 device-tree-compiler)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -123,7 +123,7 @@ public final class Machine {
             let cpuInterface = GICv3CPUInterface(gic)
             for c in cpus { c.gicInterface = cpuInterface }
         }
-        uart.irq = { [unowned self] level in self.gic.setLine(GICCore.spiBase + VirtBoard.uartSPI, level) }
+        uart.irq = { [unowned self] level in self.gic.setLine(GICCore.spiBase + Int(VirtBoard.Interrupt.uartSPI), level) }
     }
 
     /// Makes `run` return `.stopRequested` at the end of the current CPU slice.
