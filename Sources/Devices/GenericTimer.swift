@@ -66,3 +66,28 @@ public final class GenericTimer {
         return best
     }
 }
+
+extension GenericTimer {
+    /// The virtual time of the next event-stream event of `cpu` after `now` (Arm ARM D11.2.3:
+    /// an event each time the selected counter bit EVNTI changes in the EVNTDIR direction),
+    /// from CNTKCTL_EL1 on the virtual count or CNTHCTL_EL2 on the physical count; nil if
+    /// neither stream is enabled. WFE waits end there.
+    public static func nextEventStream(_ cpu: CPU, now: UInt64) -> UInt64? {
+        let s = cpu.st.pointee, ipt = cpu.instructionsPerTick
+        var best: UInt64? = nil
+        func consider(_ ctl: UInt64, offset: UInt64) {
+            guard ctl & 4 != 0 else { return }
+            let bit = (ctl >> 4) & 15, period = UInt64(2) << bit
+            let count = now / ipt &- offset
+            // Rising edges of the bit fall at k * period + period / 2, falling edges at k * period.
+            let phase = ctl & 8 == 0 ? period / 2 : 0
+            var next = (count & ~(period - 1)) &+ phase
+            if next <= count { next &+= period }
+            let at = (next &+ offset) &* ipt
+            if best == nil || at < best! { best = at }
+        }
+        consider(s.cntkctlEL1, offset: s.cntvoffEL2)
+        consider(s.cnthctlEL2, offset: 0)
+        return best
+    }
+}

@@ -14,10 +14,26 @@ public struct MachineConfig: Sendable {
     public var counterFrequency: UInt64 = 100_000_000
     /// Instructions a CPU runs before the next one gets its turn.
     public var quantum: UInt64 = 20_000
+    /// Disk images for virtio-blk devices (`--drive`), in slot order.
+    public var drives: [Drive] = []
+    /// A virtio console (hvc0) whose output goes to the same place as the UART's.
+    public var virtioConsole = true
+    /// A virtio entropy device, fed from a PRNG with this seed (deterministic by default).
+    public var entropySeed: UInt64? = 0x6876_7369_6d2d_7267
+    /// Seconds since the Unix epoch the RTC (PL031) shows at power-on. Fixed by default so
+    /// runs are reproducible (2026-01-01 00:00:00 UTC); `--rtc host` uses the host's clock.
+    public var rtcBase: UInt32 = 1_767_225_600
     /// Interrupt controller: GICv3 (system-register CPU interface) or GICv2 (memory-mapped).
     public var gicVersion = 3
 
     public init() {}
+}
+
+/// A disk image attached as a virtio block device.
+public struct Drive: Sendable, Equatable {
+    public var path: String
+    public var readOnly: Bool
+    public init(path: String, readOnly: Bool = false) { self.path = path; self.readOnly = readOnly }
 }
 
 /// Why `Machine.run` returned.
@@ -38,6 +54,9 @@ public final class Machine {
     public let uart: PL011
     public let gic: GICCore
     public let timer: GenericTimer
+    public private(set) var rtc: PL031! = nil
+    /// The CPU whose slice is running (device models read the time through it).
+    private var running: CPU? = nil
     /// The machine's virtual time, in instructions: every CPU's generic counter reads it
     /// (divided by `instructionsPerTick`). It advances with retired instructions of any CPU
     /// and jumps ahead to the next timer event when every CPU waits.
@@ -48,11 +67,20 @@ public final class Machine {
     public var pollInput: ((_ idleFor: UInt64?) -> Bool)? = nil
     public var pollInterval: UInt64 = 1_000_000
     private var stopFlag = false
-    public private(set) var kernel: LoadedKernel?
+    public internal(set) var kernel: LoadedKernel?
+    /// Where the device tree was loaded (x0 of the boot CPU).
+    public internal(set) var dtbAddress: UInt64 = 0
+    /// The virtio-mmio transports, in slot order (drives, then entropy, then console).
+    public private(set) var virtio: [VirtioMMIO] = []
+    public private(set) var virtioConsoleDevice: VirtioConsole?
     /// Receives every byte the guest writes to its console (UART or semihosting).
     public var console: (UInt8) -> Void = { _ in }
 
-    enum RunState { case running, waiting, off }
+    enum RunState: Equatable {
+        case running, off
+        case waitingInterrupt                             // WFI
+        case waitingEvent(stream: UInt64?)               // WFE, until the next event-stream event
+    }
 
     private var state: [RunState]
     private let codeCache: CodeCache
@@ -83,6 +111,10 @@ public final class Machine {
         uart.output = { [unowned self] b in self.console(b) }
         try bus.addMMIO(base: VirtBoard.uart.base, size: VirtBoard.uart.size, name: "pl011", handler: uart)
         try attachInterruptController()
+        rtc = PL031(baseTime: config.rtcBase, now: { [unowned self] in self.nanoseconds(self.currentTime) })
+        rtc.irq = { [unowned self] level in self.gic.setLine(GICCore.spiBase + Int(VirtBoard.Interrupt.rtcSPI), level) }
+        try bus.addMMIO(base: VirtBoard.rtc.base, size: VirtBoard.rtc.size, name: "pl031", handler: rtc)
+        try attachVirtio()
         for c in cpus {
             c.semihosting = config.semihosting
             c.instructionsPerTick = config.instructionsPerTick
@@ -92,16 +124,14 @@ public final class Machine {
     }
 
     /// Loads a kernel image and points the boot CPU at it; other CPUs stay off until
-    /// PSCI CPU_ON. x0 carries the device tree address when there is one.
+    /// PSCI CPU_ON. x0 carries the device tree address (see `boot`).
     public func loadKernel(path: String, raw: Bool = false) throws {
-        let data = try Loader.readFile(path)
-        let k = raw ? try Loader.loadRaw(data, name: path, into: bus, ramBase: VirtBoard.ram.base, ramSize: config.ramSize)
-                    : try Loader.load(data, name: path, into: bus, ramBase: VirtBoard.ram.base, ramSize: config.ramSize)
-        kernel = k
-        resetCPU(0, entry: k.entry, el: config.startEL, context: 0)
+        var images = BootImages(kernel: path)
+        images.rawKernel = raw
+        try boot(images)
     }
 
-    private func resetCPU(_ i: Int, entry: UInt64, el: Int, context: UInt64) {
+    func resetCPU(_ i: Int, entry: UInt64, el: Int, context: UInt64) {
         let c = cpus[i]
         c.reset(entry: entry, el: el)
         c.st.pointee.cntfrq = config.counterFrequency
@@ -126,6 +156,51 @@ public final class Machine {
         uart.irq = { [unowned self] level in self.gic.setLine(GICCore.spiBase + Int(VirtBoard.Interrupt.uartSPI), level) }
     }
 
+    /// Creates the virtio-mmio devices and puts them in consecutive slots with their SPIs.
+    private func attachVirtio() throws {
+        var devices: [any VirtioDevice] = []
+        for d in config.drives {
+            do { devices.append(try VirtioBlock(path: d.path, readOnly: d.readOnly)) }
+            catch { throw LoadError("--drive \(d.path): \(error)") }
+        }
+        if let seed = config.entropySeed { devices.append(VirtioEntropy(seed: seed)) }
+        if config.virtioConsole {
+            let con = VirtioConsole(output: { _ in })
+            con.output = { [unowned self] bytes in for b in bytes { self.console(b) } }
+            virtioConsoleDevice = con
+            devices.append(con)
+        }
+        guard devices.count <= VirtBoard.virtioSlots else {
+            throw LoadError("too many virtio devices (\(devices.count)); the board has \(VirtBoard.virtioSlots) slots")
+        }
+        for (i, d) in devices.enumerated() {
+            let t = VirtioMMIO(device: d, bus: bus)
+            let spi = GICCore.spiBase + Int(VirtBoard.Interrupt.firstVirtioSPI) + i
+            t.irq = { [unowned self] level in self.gic.setLine(spi, level) }
+            let r = VirtBoard.virtioSlot(i)
+            try bus.addMMIO(base: r.base, size: r.size, name: "virtio-mmio", handler: t)
+            virtio.append(t)
+        }
+    }
+
+    /// The virtual time now, also in the middle of a CPU's slice.
+    public var currentTime: UInt64 {
+        guard let c = running else { return now }
+        return c.st.pointee.icount &+ c.st.pointee.timeOffset
+    }
+
+    /// Virtual time in nanoseconds of the generic counter's clock.
+    public func nanoseconds(_ time: UInt64) -> UInt64 {
+        let ticks = time / config.instructionsPerTick
+        return UInt64((Double(ticks) * 1e9 / Double(config.counterFrequency)).rounded(.down))
+    }
+
+    /// The virtual time at which the counter's clock reaches `ns` nanoseconds.
+    func time(nanoseconds ns: UInt64) -> UInt64 {
+        let ticks = (Double(ns) * Double(config.counterFrequency) / 1e9).rounded(.up)
+        return ticks >= 1.8e19 / Double(config.instructionsPerTick) ? .max : UInt64(ticks) * config.instructionsPerTick
+    }
+
     /// Makes `run` return `.stopRequested` at the end of the current CPU slice.
     public func requestStop() { stopFlag = true }
 
@@ -138,19 +213,19 @@ public final class Machine {
         while true {
             var progressed = false
             for i in cpus.indices {
-                if state[i] == .waiting && cpus[i].interruptPending { state[i] = .running }
-                guard state[i] == .running else { continue }
+                guard wake(i) else { continue }
                 let c = cpus[i]
                 // Run up to the next timer event, so it is raised at its exact virtual time.
-                let deadline = timer.nextDeadline(now: now)
-                let budget = min(config.quantum, limit - executed, deadline - now)
+                let budget = min(config.quantum, limit - executed, nextDeadline() - now)
                 c.st.pointee.timeOffset = now &- c.st.pointee.icount
                 let before = c.st.pointee.icount
+                running = c
                 let exit = c.run(budget)
+                running = nil
                 let ran = c.st.pointee.icount - before
                 executed += ran
                 now += ran
-                timer.update(now: now)
+                devicesReached()
                 progressed = true
                 if let stop = handle(exit, cpu: i) { return stop }
                 if stopFlag { return .stopRequested }
@@ -162,8 +237,8 @@ public final class Machine {
                 }
             }
             if progressed { continue }
-            // Every CPU waits: skip to the next timer event, or wait for input from outside.
-            let deadline = timer.nextDeadline(now: now)
+            // Every CPU waits: skip to the next event, or wait for input from outside.
+            let deadline = nextDeadline(waiters: true)
             if let poll = pollInput, poll(deadline == .max ? nil : deadline - now) {
                 if stopFlag { return .stopRequested }
                 continue
@@ -171,16 +246,56 @@ public final class Machine {
             if stopFlag { return .stopRequested }
             if deadline == .max { return .deadlock }
             now = deadline
-            timer.update(now: now)
+            devicesReached()
         }
+    }
+
+    /// Lets the timer and RTC raise what is due at the current virtual time.
+    private func devicesReached() {
+        timer.update(now: now)
+        if let ns = rtc.nextMatchDeadline, time(nanoseconds: ns) <= now { rtc.advance() }
+    }
+
+    /// Whether CPU `i` runs now: it is running, or what it waits for has happened. A WFE
+    /// ends with an interrupt, an event (SEV), its event stream, or another CPU's store to
+    /// the location its exclusive monitor watches (the spinlock pattern LDAXR; WFE).
+    private func wake(_ i: Int) -> Bool {
+        switch state[i] {
+        case .running: return true
+        case .off: return false
+        case .waitingInterrupt:
+            guard cpus[i].interruptPending else { return false }
+        case .waitingEvent(let stream):
+            let c = cpus[i]
+            if c.st.pointee.event { c.st.pointee.event = false }
+            else if !(c.interruptPending || stream.map({ now >= $0 }) == true || c.exclusiveMonitorLost) { return false }
+        }
+        state[i] = .running
+        return true
+    }
+
+    /// The virtual time of the next timer interrupt, and with `waiters` also of the next
+    /// event-stream event of a CPU in WFE.
+    private func nextDeadline(waiters: Bool = false) -> UInt64 {
+        var d = timer.nextDeadline(now: now)
+        if let ns = rtc.nextMatchDeadline { d = min(d, max(time(nanoseconds: ns), now + 1)) }
+        if waiters {
+            for i in cpus.indices {
+                if case .waitingEvent(let stream?) = state[i], stream < d { d = max(stream, now + 1) }
+            }
+        }
+        return d
     }
 
     private func handle(_ exit: Exit, cpu i: Int) -> StopReason? {
         let c = cpus[i]
         let action: FirmwareAction
         switch exit {
-        case .budget, .wfe: return nil
-        case .wfi: state[i] = .waiting; return nil
+        case .budget: return nil
+        case .wfe:
+            state[i] = .waitingEvent(stream: GenericTimer.nextEventStream(c, now: now))
+            return nil
+        case .wfi: state[i] = .waitingInterrupt; return nil
         case .sev:
             for o in cpus { o.st.pointee.event = true }
             return nil

@@ -29,8 +29,20 @@ struct Run: ParsableCommand {
     @Option(help: "Number of CPUs (1-8).") var cpus: Int = 1
     @Option(help: "Exception level to start in: 1, or 2 (EL2 available to the guest).") var el: Int = 1
     @Flag(help: "Serve Arm semihosting calls (HLT #0xF000), as QEMU's -semihosting.") var semihosting = false
+    @Option(help: "Initial RAM disk (initramfs) to load for the kernel.") var initrd: String?
+    @Option(help: "Kernel command line.") var append: String?
+    @Option(help: "Use this device tree blob instead of the board's own (its /chosen gets --append and --initrd).")
+    var dtb: String?
+    @Option(help: "Write the device tree the guest would get to FILE and exit.") var dumpDtb: String?
+    @Option(help: "Interrupt controller version: 3 (default) or 2.") var gic: Int = 3
+    @Option(help: ArgumentHelp("Disk image for a virtio block device: PATH or PATH,readonly (repeatable).",
+                               valueName: "file")) var drive: [String] = []
+    @Flag(help: "No virtio entropy device.") var noRng = false
     @Option(help: "Trace: 'insn' prints every instruction, disassembled, to stderr.") var trace: String?
+    @Option(help: "Start the trace after this many instructions of a CPU.") var traceFrom: UInt64 = 0
     @Option(help: "Stop after this many instructions (all CPUs together).") var maxInsns: UInt64?
+    @Option(help: ArgumentHelp("Stop when a CPU reaches this address (repeatable); prints its registers.",
+                               valueName: "addr")) var `break`: [String] = []
     @Flag(help: "Print run statistics (instructions, time) to stderr at exit.") var stats = false
 
     func validate() throws {
@@ -38,6 +50,8 @@ struct Run: ParsableCommand {
         guard format == "auto" || format == "raw" else {
             throw ValidationError("--format '\(format)' is not known (auto or raw)")
         }
+        guard gic == 2 || gic == 3 else { throw ValidationError("--gic \(gic) is not known (2 or 3)") }
+        for d in drive { _ = try Run.parseDrive(d) }
         if let t = trace, t != "insn" { throw ValidationError("--trace '\(t)' is not known (available: insn)") }
     }
 
@@ -47,10 +61,30 @@ struct Run: ParsableCommand {
         config.cpus = cpus
         config.startEL = el
         config.semihosting = semihosting
+        config.gicVersion = gic
+        config.drives = try drive.map(Run.parseDrive)
+        if noRng { config.entropySeed = nil }
         let machine = try Machine(config)
         machine.console = { b in putchar(Int32(b)); if b == 10 { fflush(stdout) } }
-        try machine.loadKernel(path: kernel, raw: format == "raw")
+        var images = BootImages(kernel: kernel)
+        images.rawKernel = format == "raw"
+        images.initrd = initrd
+        images.append = append
+        images.dtb = dtb
+        let blob = try machine.boot(images)
+        if let out = dumpDtb {
+            guard FileManager.default.createFile(atPath: out, contents: Data(blob)) else {
+                throw ValidationError("--dump-dtb: cannot write \(out)")
+            }
+            return
+        }
         if trace == "insn" { installInstructionTrace(machine) }
+        let stops = try self.break.map { text -> UInt64 in
+            let digits = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
+            guard let a = UInt64(digits, radix: 16) else { throw ValidationError("--break '\(text)' is not a hex address") }
+            return a
+        }
+        for c in machine.cpus { c.breakpoints = Set(stops) }
         let start = DispatchTimeShim.now()
         let stop = machine.run(limit: maxInsns ?? .max)
         fflush(stdout)
@@ -64,23 +98,71 @@ struct Run: ParsableCommand {
         case .poweredOff(let status): throw ExitCode(status)
         case .reset: fputs("hvsim: guest requested a system reset; stopping\n", stderr)
         case .instructionLimit:
-            fputs("hvsim: stopped after the --max-insns limit\n", stderr); throw ExitCode(4)
+            let where_ = machine.cpus.map { "cpu\($0.index) EL\($0.el) pc \(hex($0.pc))" }.joined(separator: ", ")
+            fputs("hvsim: stopped after the --max-insns limit (\(where_))\n", stderr); throw ExitCode(4)
         case .breakpoint(let cpu, let pc):
-            fputs("hvsim: breakpoint on cpu\(cpu) at \(hex(pc))\n", stderr); throw ExitCode(5)
+            fputs("hvsim: breakpoint on cpu\(cpu) at \(hex(pc)) after \(machine.cpus[cpu].st.pointee.icount) instructions\n", stderr)
+            fputs(registerDump(machine.cpus[cpu]), stderr)
+            throw ExitCode(5)
         case .stopRequested: break            // Ctrl-A x: the user quit
         case .deadlock:
             fputs("hvsim: every CPU is waiting for an interrupt that nothing can raise\n", stderr); throw ExitCode(3)
         }
     }
 
+    /// `PATH`, `PATH,readonly` or QEMU's `file=PATH[,readonly=on]`.
+    static func parseDrive(_ s: String) throws -> Drive {
+        var path: String? = nil, readOnly = false
+        for (i, part) in s.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+            switch part {
+            case "readonly", "readonly=on", "readonly=true": readOnly = true
+            case "readonly=off", "format=raw", "if=virtio", "if=none": break
+            case _ where part.hasPrefix("file="): path = String(part.dropFirst(5))
+            case _ where i == 0 && !part.contains("="): path = String(part)
+            default: throw ValidationError("--drive '\(s)': unknown part '\(part)' (expected PATH[,readonly])")
+            }
+        }
+        guard let p = path, !p.isEmpty else { throw ValidationError("--drive '\(s)': no file given") }
+        return Drive(path: p, readOnly: readOnly)
+    }
+
+    private func registerDump(_ c: CPU) -> String {
+        var out = ""
+        for r in 0..<31 { out += "x\(r)=\(hex(c[r]))" + (r % 4 == 3 ? "\n" : " ") }
+        let s = c.st.pointee
+        out += "sp=\(hex(c.sp)) pstate=\(hex(c.pstate))\n"
+        out += "vbar_el1=\(hex(s.vbarEL1)) ttbr1_el1=\(hex(s.ttbr1EL1))\n"
+        out += "elr_el1=\(hex(s.elrEL1)) esr_el1=\(hex(s.esrEL1)) far_el1=\(hex(s.farEL1)) spsr_el1=\(hex(s.spsrEL1))\n"
+        out += "elr_el2=\(hex(s.elrEL2)) esr_el2=\(hex(s.esrEL2)) far_el2=\(hex(s.farEL2)) hpfar_el2=\(hex(s.hpfarEL2))\n"
+        return out
+    }
+
+    /// Prints each instruction with the registers it wrote (seen when the next one starts:
+    /// a line is held until then; an exception entry shows as the registers it changed).
     private func installInstructionTrace(_ machine: Machine) {
         let dis = Disassembler()
         for cpu in machine.cpus {
+            let from = traceFrom
+            var pending: String? = nil
+            var last = [UInt64](repeating: 0, count: 33)
             cpu.tracer = { c, pc in
+                if c.st.pointee.icount < from { return }
+                var regs = [UInt64](repeating: 0, count: 33)
+                for r in 0..<31 { regs[r] = c[r] }
+                regs[31] = c.sp; regs[32] = c.st.pointee.nzcv
+                if c.x[31] != 0 { fputs("ZR=\(hex(c.x[31]))\n", stderr); c.x[31] = 0 }
+                if let line = pending {
+                    var written = ""
+                    for r in 0..<33 where regs[r] != last[r] {
+                        written += " " + (r == 31 ? "sp" : r == 32 ? "nzcv" : "x\(r)") + "=" + hex(regs[r])
+                    }
+                    fputs(line + (written.isEmpty ? "" : "  ;" + written) + "\n", stderr)
+                }
+                last = regs
                 let word = c.debugRead(pc, size: 4).map { UInt32(truncatingIfNeeded: $0) }
                 let text = word.flatMap { dis.text($0, pc: pc) } ?? "<unreadable>"
                 let w = word.map { String(format: "%08x", $0) } ?? "????????"
-                fputs("cpu\(c.index) EL\(c.el) \(hex(pc)): \(w)  \(text)\n", stderr)
+                pending = "cpu\(c.index) EL\(c.el) \(hex(pc)): \(w)  \(text)"
             }
         }
     }

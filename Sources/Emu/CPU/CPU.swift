@@ -39,19 +39,33 @@ public final class CPU {
     /// being absent), by SMC when the guest owns EL2.
     public enum Conduit: Sendable { case hvc, smc }
     public var conduit: Conduit = .smc
+    // The configuration flags below are read inside the interpreter, so they live in the
+    // pointer-backed `CPUState` (a class stored property costs an exclusivity check per read).
     /// Whether EL2 exists. Without it HVC is UNDEFINED and stage 2 never applies.
-    public var hasEL2 = true
+    public var hasEL2: Bool {
+        get { st.pointee.hasEL2 }
+        set { st.pointee.hasEL2 = newValue }
+    }
     /// HLT #0xF000 exits to the machine (Arm semihosting) instead of being UNDEFINED.
-    public var semihosting = false
+    public var semihosting: Bool {
+        get { st.pointee.semihosting }
+        set { st.pointee.semihosting = newValue }
+    }
     /// User-mode emulation (differential tests): SVC and faults exit to the caller.
-    public var userMode = false
-    /// Instructions per tick of the generic counter (CNTPCT = icount / ticks).
-    public var instructionsPerTick: UInt64 = 1
+    public var userMode: Bool {
+        get { st.pointee.userMode }
+        set { st.pointee.userMode = newValue }
+    }
+    /// Instructions per tick of the generic counter (CNTPCT = virtual time / ticks).
+    public var instructionsPerTick: UInt64 {
+        get { st.pointee.instructionsPerTick }
+        set { st.pointee.instructionsPerTick = max(newValue, 1) }
+    }
     /// The GIC CPU interface (GICv3 system registers); nil with a GICv2 or no GIC.
     public var gicInterface: GICSystemRegisters? = nil
     /// Host-side breakpoints (gdb, tests); checked when a block starts.
-    public var breakpoints: Set<UInt64> = [] { didSet { hasBreakpoints = !breakpoints.isEmpty } }
-    var hasBreakpoints = false
+    public var breakpoints: Set<UInt64> = [] { didSet { st.pointee.hasBreakpoints = !breakpoints.isEmpty } }
+    var hasBreakpoints: Bool { st.pointee.hasBreakpoints }
     /// Called before every instruction when set (tracing). Slow: only with --trace.
     public var tracer: ((CPU, UInt64) -> Void)? = nil
     /// In user-mode emulation, the exception that stopped the run (ESR, FAR).
@@ -119,8 +133,10 @@ public final class CPU {
     /// Resets the CPU to start at `entry` in exception level `el` (1 or 2) with
     /// interrupts masked, MMU off, SP_ELx selected.
     public func reset(entry: UInt64, el: Int) {
-        let keepMPIDR = st.pointee.mpidr, keepMIDR = st.pointee.midr
+        let keep = st.pointee
         st.initialize(to: CPUState())
+        st.pointee.keepConfiguration(of: keep)
+        let keepMPIDR = keep.mpidr, keepMIDR = keep.midr
         st.pointee.mpidr = keepMPIDR; st.pointee.midr = keepMIDR
         st.pointee.vmpidrEL2 = keepMPIDR; st.pointee.vpidrEL2 = keepMIDR
         for i in 0..<Reg.count { x[i] = 0 }

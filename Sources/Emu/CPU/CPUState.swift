@@ -63,6 +63,15 @@ public struct CPUState {
     /// Added to icount to give the machine's virtual time (the generic counter's source).
     public var timeOffset: UInt64 = 0
 
+    // Configuration (see the CPU properties of the same names), kept across resets.
+    public var hasEL2 = true, semihosting = false, userMode = false, hasBreakpoints = false
+    public var instructionsPerTick: UInt64 = 1
+
+    mutating func keepConfiguration(of o: CPUState) {
+        hasEL2 = o.hasEL2; semihosting = o.semihosting; userMode = o.userMode
+        hasBreakpoints = o.hasBreakpoints; instructionsPerTick = o.instructionsPerTick
+    }
+
     /// Identity
     public var midr: UInt64 = 0x410f_d034      // Arm Cortex-A53 r0p4-shaped ARMv8.0 core
     public var mpidr: UInt64 = 0x8000_0000

@@ -46,46 +46,46 @@ extension CPU {
 
     /// Address of a specialised single-register access (mode is a constant at each use).
     @_transparent
-    private func effectiveAddress(_ x: UnsafeMutablePointer<UInt64>, _ s: UnsafeMutablePointer<Slot>,
+    private func effectiveAddress(_ x: UnsafeMutablePointer<UInt64>, _ s: Slot,
                                   mode: UInt8) -> UInt64 {
-        let base = x[Int(s.pointee.n)]
+        let base = x[Int(s.n)]
         switch mode {
         case AddrMode.postIndex: return base
-        case AddrMode.register: return base &+ extendReg(x[Int(s.pointee.m)], s.pointee.y, s.pointee.a)
-        default: return base &+ s.pointee.imm
+        case AddrMode.register: return base &+ extendReg(x[Int(s.m)], s.y, s.a)
+        default: return base &+ s.imm
         }
     }
 
     @_transparent
-    private func writeback(_ x: UnsafeMutablePointer<UInt64>, _ s: UnsafeMutablePointer<Slot>, _ addr: UInt64,
+    private func writeback(_ x: UnsafeMutablePointer<UInt64>, _ s: Slot, _ addr: UInt64,
                            mode: UInt8) {
-        if mode == AddrMode.preIndex { x[Int(s.pointee.n)] = addr }
-        if mode == AddrMode.postIndex { x[Int(s.pointee.n)] = addr &+ s.pointee.imm }
+        if mode == AddrMode.preIndex { x[Int(s.n)] = addr }
+        if mode == AddrMode.postIndex { x[Int(s.n)] = addr &+ s.imm }
     }
 
     /// A single-register load specialised by the compiler for each size, extension and
     /// address mode (all constants at the call sites). Returns false after an abort.
     @_transparent
     private func loadOp(_ x: UnsafeMutablePointer<UInt64>, _ tlb: UnsafeMutablePointer<TLBEntry>,
-                        _ s: UnsafeMutablePointer<Slot>, _ pageVA: UInt64, _ i: Int, _ ctx: Int,
+                        _ s: Slot, _ pageVA: UInt64, _ i: Int, _ ctx: Int,
                         size: Int, signed: Bool, to32: Bool, mode: UInt8) -> Bool {
         let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
         let addr = effectiveAddress(x, s, mode: mode)
-        guard let v = load(addr, size, tlb: tlb, ctx: ctx, pc: pc, slot: s.pointee) else { return false }
+        guard let v = load(addr, size, tlb: tlb, ctx: ctx, pc: pc, slot: s) else { return false }
         writeback(x, s, addr, mode: mode)
         var r = signed ? signExtend(v, size * 8) : v
         if to32 { r &= 0xffff_ffff }
-        x[Int(s.pointee.d)] = r
+        x[Int(s.d)] = r
         return true
     }
 
     @_transparent
     private func storeOp(_ x: UnsafeMutablePointer<UInt64>, _ tlb: UnsafeMutablePointer<TLBEntry>,
-                         _ s: UnsafeMutablePointer<Slot>, _ pageVA: UInt64, _ i: Int, _ ctx: Int,
+                         _ s: Slot, _ pageVA: UInt64, _ i: Int, _ ctx: Int,
                          size: Int, mode: UInt8) -> Bool {
         let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
         let addr = effectiveAddress(x, s, mode: mode)
-        guard store(addr, size, x[Int(s.pointee.d)], tlb: tlb, ctx: ctx, pc: pc, slot: s.pointee) else { return false }
+        guard store(addr, size, x[Int(s.d)], tlb: tlb, ctx: ctx, pc: pc, slot: s) else { return false }
         writeback(x, s, addr, mode: mode)
         return true
     }
@@ -135,9 +135,11 @@ extension CPU {
             var i = Int((startPC & 0xfff) >> 2)
 
             inner: while true {
-                let s = slots + i
+                // A copy: a store may rewrite this page's slots (self-modifying code) while
+                // the instruction still needs its operands.
+                let s = (slots + i).pointee
                 icount &+= 1
-                switch s.pointee.op {
+                switch s.op {
                 // MARK: Interpreter control
                 case .undecoded:
                     decodeSlot(slots, i)
@@ -152,225 +154,225 @@ extension CPU {
                     continue outer
 
                 // MARK: Data processing, immediate
-                case .adr: wx(x, s.pointee.d, pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ s.pointee.imm)
-                case .adrp: wx(x, s.pointee.d, pageVA &+ s.pointee.imm)
-                case .addImm64: wx(x, s.pointee.d, rx(x, s.pointee.n) &+ s.pointee.imm)
-                case .addImm32: wx32(x, s.pointee.d, rx(x, s.pointee.n) &+ s.pointee.imm)
-                case .subImm64: wx(x, s.pointee.d, rx(x, s.pointee.n) &- s.pointee.imm)
-                case .subImm32: wx32(x, s.pointee.d, rx(x, s.pointee.n) &- s.pointee.imm)
+                case .adr: wx(x, s.d, pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ s.imm)
+                case .adrp: wx(x, s.d, pageVA &+ s.imm)
+                case .addImm64: wx(x, s.d, rx(x, s.n) &+ s.imm)
+                case .addImm32: wx32(x, s.d, rx(x, s.n) &+ s.imm)
+                case .subImm64: wx(x, s.d, rx(x, s.n) &- s.imm)
+                case .subImm32: wx32(x, s.d, rx(x, s.n) &- s.imm)
                 case .addsImm64:
-                    let (v, f) = addWithCarry64(rx(x, s.pointee.n), s.pointee.imm, 0); wx(x, s.pointee.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry64(rx(x, s.n), s.imm, 0); wx(x, s.d, v); st.pointee.nzcv = f
                 case .addsImm32:
-                    let (v, f) = addWithCarry32(rx(x, s.pointee.n), s.pointee.imm, 0); wx(x, s.pointee.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry32(rx(x, s.n), s.imm, 0); wx(x, s.d, v); st.pointee.nzcv = f
                 case .subsImm64:
-                    let (v, f) = addWithCarry64(rx(x, s.pointee.n), ~s.pointee.imm, 1); wx(x, s.pointee.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry64(rx(x, s.n), ~s.imm, 1); wx(x, s.d, v); st.pointee.nzcv = f
                 case .subsImm32:
-                    let (v, f) = addWithCarry32(rx(x, s.pointee.n), ~s.pointee.imm, 1); wx(x, s.pointee.d, v); st.pointee.nzcv = f
-                case .andImm64: wx(x, s.pointee.d, rx(x, s.pointee.n) & s.pointee.imm)
-                case .orrImm64: wx(x, s.pointee.d, rx(x, s.pointee.n) | s.pointee.imm)
-                case .eorImm64: wx(x, s.pointee.d, rx(x, s.pointee.n) ^ s.pointee.imm)
-                case .andsImm64: let v = rx(x, s.pointee.n) & s.pointee.imm; wx(x, s.pointee.d, v); st.pointee.nzcv = logicFlags64(v)
-                case .andImm32: wx32(x, s.pointee.d, rx(x, s.pointee.n) & s.pointee.imm)
-                case .orrImm32: wx32(x, s.pointee.d, rx(x, s.pointee.n) | s.pointee.imm)
-                case .eorImm32: wx32(x, s.pointee.d, rx(x, s.pointee.n) ^ s.pointee.imm)
+                    let (v, f) = addWithCarry32(rx(x, s.n), ~s.imm, 1); wx(x, s.d, v); st.pointee.nzcv = f
+                case .andImm64: wx(x, s.d, rx(x, s.n) & s.imm)
+                case .orrImm64: wx(x, s.d, rx(x, s.n) | s.imm)
+                case .eorImm64: wx(x, s.d, rx(x, s.n) ^ s.imm)
+                case .andsImm64: let v = rx(x, s.n) & s.imm; wx(x, s.d, v); st.pointee.nzcv = logicFlags64(v)
+                case .andImm32: wx32(x, s.d, rx(x, s.n) & s.imm)
+                case .orrImm32: wx32(x, s.d, rx(x, s.n) | s.imm)
+                case .eorImm32: wx32(x, s.d, rx(x, s.n) ^ s.imm)
                 case .andsImm32:
-                    let v = rx(x, s.pointee.n) & s.pointee.imm & 0xffff_ffff; wx(x, s.pointee.d, v); st.pointee.nzcv = logicFlags32(v)
-                case .movImm: wx(x, s.pointee.d, s.pointee.imm)
+                    let v = rx(x, s.n) & s.imm & 0xffff_ffff; wx(x, s.d, v); st.pointee.nzcv = logicFlags32(v)
+                case .movImm: wx(x, s.d, s.imm)
                 case .movk64:
-                    wx(x, s.pointee.d, (rx(x, s.pointee.d) & ~(0xffff &<< UInt64(s.pointee.x))) | s.pointee.imm &<< UInt64(s.pointee.x))
+                    wx(x, s.d, (rx(x, s.d) & ~(0xffff &<< UInt64(s.x))) | s.imm &<< UInt64(s.x))
                 case .movk32:
-                    wx32(x, s.pointee.d, (rx(x, s.pointee.d) & ~(0xffff &<< UInt64(s.pointee.x))) | s.pointee.imm &<< UInt64(s.pointee.x))
-                case .ubfm64: wx(x, s.pointee.d, ((rx(x, s.pointee.n) &>> UInt64(s.pointee.x)) & ones(Int(s.pointee.y))) &<< UInt64(s.pointee.a))
-                case .ubfm32: wx32(x, s.pointee.d, (((rx(x, s.pointee.n) & 0xffff_ffff) &>> UInt64(s.pointee.x)) & ones(Int(s.pointee.y))) &<< UInt64(s.pointee.a))
-                case .sbfm64: wx(x, s.pointee.d, signExtend(rx(x, s.pointee.n) &>> UInt64(s.pointee.x), Int(s.pointee.y)) &<< UInt64(s.pointee.a))
-                case .sbfm32: wx32(x, s.pointee.d, signExtend((rx(x, s.pointee.n) & 0xffff_ffff) &>> UInt64(s.pointee.x), Int(s.pointee.y)) &<< UInt64(s.pointee.a))
+                    wx32(x, s.d, (rx(x, s.d) & ~(0xffff &<< UInt64(s.x))) | s.imm &<< UInt64(s.x))
+                case .ubfm64: wx(x, s.d, ((rx(x, s.n) &>> UInt64(s.x)) & ones(Int(s.y))) &<< UInt64(s.a))
+                case .ubfm32: wx32(x, s.d, (((rx(x, s.n) & 0xffff_ffff) &>> UInt64(s.x)) & ones(Int(s.y))) &<< UInt64(s.a))
+                case .sbfm64: wx(x, s.d, signExtend(rx(x, s.n) &>> UInt64(s.x), Int(s.y)) &<< UInt64(s.a))
+                case .sbfm32: wx32(x, s.d, signExtend((rx(x, s.n) & 0xffff_ffff) &>> UInt64(s.x), Int(s.y)) &<< UInt64(s.a))
                 case .bfm64, .bfm32:
-                    let field = ones(Int(s.pointee.y)) &<< UInt64(s.pointee.a)
-                    let v = (rx(x, s.pointee.d) & ~field) | (((rx(x, s.pointee.n) &>> UInt64(s.pointee.x)) &<< UInt64(s.pointee.a)) & field)
-                    if s.pointee.op == .bfm64 { wx(x, s.pointee.d, v) } else { wx32(x, s.pointee.d, v) }
+                    let field = ones(Int(s.y)) &<< UInt64(s.a)
+                    let v = (rx(x, s.d) & ~field) | (((rx(x, s.n) &>> UInt64(s.x)) &<< UInt64(s.a)) & field)
+                    if s.op == .bfm64 { wx(x, s.d, v) } else { wx32(x, s.d, v) }
                 case .extr64:
-                    let lsb = UInt64(s.pointee.x)
-                    wx(x, s.pointee.d, lsb == 0 ? rx(x, s.pointee.m) : (rx(x, s.pointee.m) &>> lsb) | (rx(x, s.pointee.n) &<< (64 - lsb)))
+                    let lsb = UInt64(s.x)
+                    wx(x, s.d, lsb == 0 ? rx(x, s.m) : (rx(x, s.m) &>> lsb) | (rx(x, s.n) &<< (64 - lsb)))
                 case .extr32:
-                    let v = (rx(x, s.pointee.n) & 0xffff_ffff) << 32 | (rx(x, s.pointee.m) & 0xffff_ffff)
-                    wx32(x, s.pointee.d, v &>> UInt64(s.pointee.x))
+                    let v = (rx(x, s.n) & 0xffff_ffff) << 32 | (rx(x, s.m) & 0xffff_ffff)
+                    wx32(x, s.d, v &>> UInt64(s.x))
 
                 // MARK: Data processing, register
-                case .mov64: wx(x, s.pointee.d, rx(x, s.pointee.m))
-                case .addR64: wx(x, s.pointee.d, rx(x, s.pointee.n) &+ rx(x, s.pointee.m))
-                case .subR64: wx(x, s.pointee.d, rx(x, s.pointee.n) &- rx(x, s.pointee.m))
+                case .mov64: wx(x, s.d, rx(x, s.m))
+                case .addR64: wx(x, s.d, rx(x, s.n) &+ rx(x, s.m))
+                case .subR64: wx(x, s.d, rx(x, s.n) &- rx(x, s.m))
                 case .subsR64:
-                    let (v, f) = addWithCarry64(rx(x, s.pointee.n), ~rx(x, s.pointee.m), 1); wx(x, s.pointee.d, v); st.pointee.nzcv = f
-                case .andR64: wx(x, s.pointee.d, rx(x, s.pointee.n) & rx(x, s.pointee.m))
-                case .orrR64: wx(x, s.pointee.d, rx(x, s.pointee.n) | rx(x, s.pointee.m))
-                case .eorR64: wx(x, s.pointee.d, rx(x, s.pointee.n) ^ rx(x, s.pointee.m))
-                case .andsR64: let v = rx(x, s.pointee.n) & rx(x, s.pointee.m); wx(x, s.pointee.d, v); st.pointee.nzcv = logicFlags64(v)
-                case .addR32: wx32(x, s.pointee.d, rx(x, s.pointee.n) &+ rx(x, s.pointee.m))
-                case .subR32: wx32(x, s.pointee.d, rx(x, s.pointee.n) &- rx(x, s.pointee.m))
+                    let (v, f) = addWithCarry64(rx(x, s.n), ~rx(x, s.m), 1); wx(x, s.d, v); st.pointee.nzcv = f
+                case .andR64: wx(x, s.d, rx(x, s.n) & rx(x, s.m))
+                case .orrR64: wx(x, s.d, rx(x, s.n) | rx(x, s.m))
+                case .eorR64: wx(x, s.d, rx(x, s.n) ^ rx(x, s.m))
+                case .andsR64: let v = rx(x, s.n) & rx(x, s.m); wx(x, s.d, v); st.pointee.nzcv = logicFlags64(v)
+                case .addR32: wx32(x, s.d, rx(x, s.n) &+ rx(x, s.m))
+                case .subR32: wx32(x, s.d, rx(x, s.n) &- rx(x, s.m))
                 case .subsR32:
-                    let (v, f) = addWithCarry32(rx(x, s.pointee.n), ~rx(x, s.pointee.m), 1); wx(x, s.pointee.d, v); st.pointee.nzcv = f
-                case .addSh64: wx(x, s.pointee.d, rx(x, s.pointee.n) &+ shift64(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .addSh32: wx32(x, s.pointee.d, rx(x, s.pointee.n) &+ shift32(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .subSh64: wx(x, s.pointee.d, rx(x, s.pointee.n) &- shift64(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .subSh32: wx32(x, s.pointee.d, rx(x, s.pointee.n) &- shift32(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
+                    let (v, f) = addWithCarry32(rx(x, s.n), ~rx(x, s.m), 1); wx(x, s.d, v); st.pointee.nzcv = f
+                case .addSh64: wx(x, s.d, rx(x, s.n) &+ shift64(rx(x, s.m), s.x, s.y))
+                case .addSh32: wx32(x, s.d, rx(x, s.n) &+ shift32(rx(x, s.m), s.x, s.y))
+                case .subSh64: wx(x, s.d, rx(x, s.n) &- shift64(rx(x, s.m), s.x, s.y))
+                case .subSh32: wx32(x, s.d, rx(x, s.n) &- shift32(rx(x, s.m), s.x, s.y))
                 case .addsSh64:
-                    let (v, f) = addWithCarry64(rx(x, s.pointee.n), shift64(rx(x, s.pointee.m), s.pointee.x, s.pointee.y), 0); wx(x, s.pointee.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry64(rx(x, s.n), shift64(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); st.pointee.nzcv = f
                 case .addsSh32:
-                    let (v, f) = addWithCarry32(rx(x, s.pointee.n), shift32(rx(x, s.pointee.m), s.pointee.x, s.pointee.y), 0); wx(x, s.pointee.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry32(rx(x, s.n), shift32(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); st.pointee.nzcv = f
                 case .subsSh64:
-                    let (v, f) = addWithCarry64(rx(x, s.pointee.n), ~shift64(rx(x, s.pointee.m), s.pointee.x, s.pointee.y), 1); wx(x, s.pointee.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry64(rx(x, s.n), ~shift64(rx(x, s.m), s.x, s.y), 1); wx(x, s.d, v); st.pointee.nzcv = f
                 case .subsSh32:
-                    let (v, f) = addWithCarry32(rx(x, s.pointee.n), ~shift32(rx(x, s.pointee.m), s.pointee.x, s.pointee.y), 1); wx(x, s.pointee.d, v); st.pointee.nzcv = f
-                case .addEx64: wx(x, s.pointee.d, rx(x, s.pointee.n) &+ extendReg(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .addEx32: wx32(x, s.pointee.d, rx(x, s.pointee.n) &+ extendReg(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .subEx64: wx(x, s.pointee.d, rx(x, s.pointee.n) &- extendReg(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .subEx32: wx32(x, s.pointee.d, rx(x, s.pointee.n) &- extendReg(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
+                    let (v, f) = addWithCarry32(rx(x, s.n), ~shift32(rx(x, s.m), s.x, s.y), 1); wx(x, s.d, v); st.pointee.nzcv = f
+                case .addEx64: wx(x, s.d, rx(x, s.n) &+ extendReg(rx(x, s.m), s.x, s.y))
+                case .addEx32: wx32(x, s.d, rx(x, s.n) &+ extendReg(rx(x, s.m), s.x, s.y))
+                case .subEx64: wx(x, s.d, rx(x, s.n) &- extendReg(rx(x, s.m), s.x, s.y))
+                case .subEx32: wx32(x, s.d, rx(x, s.n) &- extendReg(rx(x, s.m), s.x, s.y))
                 case .addsEx64:
-                    let (v, f) = addWithCarry64(rx(x, s.pointee.n), extendReg(rx(x, s.pointee.m), s.pointee.x, s.pointee.y), 0); wx(x, s.pointee.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry64(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); st.pointee.nzcv = f
                 case .addsEx32:
-                    let (v, f) = addWithCarry32(rx(x, s.pointee.n), extendReg(rx(x, s.pointee.m), s.pointee.x, s.pointee.y), 0); wx(x, s.pointee.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry32(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); st.pointee.nzcv = f
                 case .subsEx64:
-                    let (v, f) = addWithCarry64(rx(x, s.pointee.n), ~extendReg(rx(x, s.pointee.m), s.pointee.x, s.pointee.y), 1); wx(x, s.pointee.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry64(rx(x, s.n), ~extendReg(rx(x, s.m), s.x, s.y), 1); wx(x, s.d, v); st.pointee.nzcv = f
                 case .subsEx32:
-                    let (v, f) = addWithCarry32(rx(x, s.pointee.n), ~extendReg(rx(x, s.pointee.m), s.pointee.x, s.pointee.y), 1); wx(x, s.pointee.d, v); st.pointee.nzcv = f
-                case .and64: wx(x, s.pointee.d, rx(x, s.pointee.n) & shift64(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .bic64: wx(x, s.pointee.d, rx(x, s.pointee.n) & ~shift64(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .orr64: wx(x, s.pointee.d, rx(x, s.pointee.n) | shift64(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .orn64: wx(x, s.pointee.d, rx(x, s.pointee.n) | ~shift64(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .eor64: wx(x, s.pointee.d, rx(x, s.pointee.n) ^ shift64(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .eon64: wx(x, s.pointee.d, rx(x, s.pointee.n) ^ ~shift64(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
+                    let (v, f) = addWithCarry32(rx(x, s.n), ~extendReg(rx(x, s.m), s.x, s.y), 1); wx(x, s.d, v); st.pointee.nzcv = f
+                case .and64: wx(x, s.d, rx(x, s.n) & shift64(rx(x, s.m), s.x, s.y))
+                case .bic64: wx(x, s.d, rx(x, s.n) & ~shift64(rx(x, s.m), s.x, s.y))
+                case .orr64: wx(x, s.d, rx(x, s.n) | shift64(rx(x, s.m), s.x, s.y))
+                case .orn64: wx(x, s.d, rx(x, s.n) | ~shift64(rx(x, s.m), s.x, s.y))
+                case .eor64: wx(x, s.d, rx(x, s.n) ^ shift64(rx(x, s.m), s.x, s.y))
+                case .eon64: wx(x, s.d, rx(x, s.n) ^ ~shift64(rx(x, s.m), s.x, s.y))
                 case .ands64:
-                    let v = rx(x, s.pointee.n) & shift64(rx(x, s.pointee.m), s.pointee.x, s.pointee.y); wx(x, s.pointee.d, v); st.pointee.nzcv = logicFlags64(v)
+                    let v = rx(x, s.n) & shift64(rx(x, s.m), s.x, s.y); wx(x, s.d, v); st.pointee.nzcv = logicFlags64(v)
                 case .bics64:
-                    let v = rx(x, s.pointee.n) & ~shift64(rx(x, s.pointee.m), s.pointee.x, s.pointee.y); wx(x, s.pointee.d, v); st.pointee.nzcv = logicFlags64(v)
-                case .and32: wx32(x, s.pointee.d, rx(x, s.pointee.n) & shift32(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .bic32: wx32(x, s.pointee.d, rx(x, s.pointee.n) & ~shift32(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .orr32: wx32(x, s.pointee.d, rx(x, s.pointee.n) | shift32(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .orn32: wx32(x, s.pointee.d, rx(x, s.pointee.n) | ~shift32(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .eor32: wx32(x, s.pointee.d, rx(x, s.pointee.n) ^ shift32(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
-                case .eon32: wx32(x, s.pointee.d, rx(x, s.pointee.n) ^ ~shift32(rx(x, s.pointee.m), s.pointee.x, s.pointee.y))
+                    let v = rx(x, s.n) & ~shift64(rx(x, s.m), s.x, s.y); wx(x, s.d, v); st.pointee.nzcv = logicFlags64(v)
+                case .and32: wx32(x, s.d, rx(x, s.n) & shift32(rx(x, s.m), s.x, s.y))
+                case .bic32: wx32(x, s.d, rx(x, s.n) & ~shift32(rx(x, s.m), s.x, s.y))
+                case .orr32: wx32(x, s.d, rx(x, s.n) | shift32(rx(x, s.m), s.x, s.y))
+                case .orn32: wx32(x, s.d, rx(x, s.n) | ~shift32(rx(x, s.m), s.x, s.y))
+                case .eor32: wx32(x, s.d, rx(x, s.n) ^ shift32(rx(x, s.m), s.x, s.y))
+                case .eon32: wx32(x, s.d, rx(x, s.n) ^ ~shift32(rx(x, s.m), s.x, s.y))
                 case .ands32:
-                    let v = rx(x, s.pointee.n) & shift32(rx(x, s.pointee.m), s.pointee.x, s.pointee.y) & 0xffff_ffff; wx(x, s.pointee.d, v); st.pointee.nzcv = logicFlags32(v)
+                    let v = rx(x, s.n) & shift32(rx(x, s.m), s.x, s.y) & 0xffff_ffff; wx(x, s.d, v); st.pointee.nzcv = logicFlags32(v)
                 case .bics32:
-                    let v = rx(x, s.pointee.n) & ~shift32(rx(x, s.pointee.m), s.pointee.x, s.pointee.y) & 0xffff_ffff; wx(x, s.pointee.d, v); st.pointee.nzcv = logicFlags32(v)
+                    let v = rx(x, s.n) & ~shift32(rx(x, s.m), s.x, s.y) & 0xffff_ffff; wx(x, s.d, v); st.pointee.nzcv = logicFlags32(v)
                 case .adc64:
-                    wx(x, s.pointee.d, addWithCarry64(rx(x, s.pointee.n), rx(x, s.pointee.m), (st.pointee.nzcv >> 29) & 1).0)
+                    wx(x, s.d, addWithCarry64(rx(x, s.n), rx(x, s.m), (st.pointee.nzcv >> 29) & 1).0)
                 case .adc32:
-                    wx(x, s.pointee.d, addWithCarry32(rx(x, s.pointee.n), rx(x, s.pointee.m), (st.pointee.nzcv >> 29) & 1).0)
+                    wx(x, s.d, addWithCarry32(rx(x, s.n), rx(x, s.m), (st.pointee.nzcv >> 29) & 1).0)
                 case .adcs64:
-                    let (v, f) = addWithCarry64(rx(x, s.pointee.n), rx(x, s.pointee.m), (st.pointee.nzcv >> 29) & 1); wx(x, s.pointee.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry64(rx(x, s.n), rx(x, s.m), (st.pointee.nzcv >> 29) & 1); wx(x, s.d, v); st.pointee.nzcv = f
                 case .adcs32:
-                    let (v, f) = addWithCarry32(rx(x, s.pointee.n), rx(x, s.pointee.m), (st.pointee.nzcv >> 29) & 1); wx(x, s.pointee.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry32(rx(x, s.n), rx(x, s.m), (st.pointee.nzcv >> 29) & 1); wx(x, s.d, v); st.pointee.nzcv = f
                 case .sbc64:
-                    wx(x, s.pointee.d, addWithCarry64(rx(x, s.pointee.n), ~rx(x, s.pointee.m), (st.pointee.nzcv >> 29) & 1).0)
+                    wx(x, s.d, addWithCarry64(rx(x, s.n), ~rx(x, s.m), (st.pointee.nzcv >> 29) & 1).0)
                 case .sbc32:
-                    wx(x, s.pointee.d, addWithCarry32(rx(x, s.pointee.n), ~rx(x, s.pointee.m), (st.pointee.nzcv >> 29) & 1).0)
+                    wx(x, s.d, addWithCarry32(rx(x, s.n), ~rx(x, s.m), (st.pointee.nzcv >> 29) & 1).0)
                 case .sbcs64:
-                    let (v, f) = addWithCarry64(rx(x, s.pointee.n), ~rx(x, s.pointee.m), (st.pointee.nzcv >> 29) & 1); wx(x, s.pointee.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry64(rx(x, s.n), ~rx(x, s.m), (st.pointee.nzcv >> 29) & 1); wx(x, s.d, v); st.pointee.nzcv = f
                 case .sbcs32:
-                    let (v, f) = addWithCarry32(rx(x, s.pointee.n), ~rx(x, s.pointee.m), (st.pointee.nzcv >> 29) & 1); wx(x, s.pointee.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry32(rx(x, s.n), ~rx(x, s.m), (st.pointee.nzcv >> 29) & 1); wx(x, s.d, v); st.pointee.nzcv = f
                 case .ccmn64, .ccmn32, .ccmp64, .ccmp32:
-                    if (cond[Int(s.pointee.x)] &>> UInt16(st.pointee.nzcv >> 28)) & 1 != 0 {
-                        let b = s.pointee.y == 1 ? s.pointee.imm : rx(x, s.pointee.m)
-                        switch s.pointee.op {
-                        case .ccmn64: st.pointee.nzcv = addWithCarry64(rx(x, s.pointee.n), b, 0).1
-                        case .ccmn32: st.pointee.nzcv = addWithCarry32(rx(x, s.pointee.n), b, 0).1
-                        case .ccmp64: st.pointee.nzcv = addWithCarry64(rx(x, s.pointee.n), ~b, 1).1
-                        default: st.pointee.nzcv = addWithCarry32(rx(x, s.pointee.n), ~b, 1).1
+                    if (cond[Int(s.x)] &>> UInt16(st.pointee.nzcv >> 28)) & 1 != 0 {
+                        let b = s.y == 1 ? s.imm : rx(x, s.m)
+                        switch s.op {
+                        case .ccmn64: st.pointee.nzcv = addWithCarry64(rx(x, s.n), b, 0).1
+                        case .ccmn32: st.pointee.nzcv = addWithCarry32(rx(x, s.n), b, 0).1
+                        case .ccmp64: st.pointee.nzcv = addWithCarry64(rx(x, s.n), ~b, 1).1
+                        default: st.pointee.nzcv = addWithCarry32(rx(x, s.n), ~b, 1).1
                         }
                     } else {
-                        st.pointee.nzcv = UInt64(s.pointee.a) << 28
+                        st.pointee.nzcv = UInt64(s.a) << 28
                     }
                 case .csel64, .csel32, .csinc64, .csinc32, .csinv64, .csinv32, .csneg64, .csneg32:
                     var v: UInt64
-                    if (cond[Int(s.pointee.x)] &>> UInt16(st.pointee.nzcv >> 28)) & 1 != 0 {
-                        v = rx(x, s.pointee.n)
+                    if (cond[Int(s.x)] &>> UInt16(st.pointee.nzcv >> 28)) & 1 != 0 {
+                        v = rx(x, s.n)
                     } else {
-                        v = rx(x, s.pointee.m)
-                        switch s.pointee.op {
+                        v = rx(x, s.m)
+                        switch s.op {
                         case .csinc64, .csinc32: v = v &+ 1
                         case .csinv64, .csinv32: v = ~v
                         case .csneg64, .csneg32: v = 0 &- v
                         default: break
                         }
                     }
-                    switch s.pointee.op {
-                    case .csel64, .csinc64, .csinv64, .csneg64: wx(x, s.pointee.d, v)
-                    default: wx32(x, s.pointee.d, v)
+                    switch s.op {
+                    case .csel64, .csinc64, .csinv64, .csneg64: wx(x, s.d, v)
+                    default: wx32(x, s.d, v)
                     }
-                case .rbit64: wx(x, s.pointee.d, reverseBits64(rx(x, s.pointee.n)))
-                case .rbit32: wx(x, s.pointee.d, reverseBits64(rx(x, s.pointee.n)) >> 32)
-                case .rev16_64: wx(x, s.pointee.d, reverseBytes16(rx(x, s.pointee.n)))
-                case .rev16_32: wx32(x, s.pointee.d, reverseBytes16(rx(x, s.pointee.n)))
+                case .rbit64: wx(x, s.d, reverseBits64(rx(x, s.n)))
+                case .rbit32: wx(x, s.d, reverseBits64(rx(x, s.n)) >> 32)
+                case .rev16_64: wx(x, s.d, reverseBytes16(rx(x, s.n)))
+                case .rev16_32: wx32(x, s.d, reverseBytes16(rx(x, s.n)))
                 case .rev32_64:
-                    let v = rx(x, s.pointee.n).byteSwapped; wx(x, s.pointee.d, (v >> 32) | (v << 32))
-                case .rev64: wx(x, s.pointee.d, rx(x, s.pointee.n).byteSwapped)
-                case .rev32: wx(x, s.pointee.d, UInt64(UInt32(truncatingIfNeeded: rx(x, s.pointee.n)).byteSwapped))
-                case .clz64: wx(x, s.pointee.d, UInt64(rx(x, s.pointee.n).leadingZeroBitCount))
-                case .clz32: wx(x, s.pointee.d, UInt64(UInt32(truncatingIfNeeded: rx(x, s.pointee.n)).leadingZeroBitCount))
-                case .cls64: wx(x, s.pointee.d, countLeadingSign(rx(x, s.pointee.n), width: 64))
-                case .cls32: wx(x, s.pointee.d, countLeadingSign(rx(x, s.pointee.n), width: 32))
-                case .udiv64: let m = rx(x, s.pointee.m); wx(x, s.pointee.d, m == 0 ? 0 : rx(x, s.pointee.n) / m)
+                    let v = rx(x, s.n).byteSwapped; wx(x, s.d, (v >> 32) | (v << 32))
+                case .rev64: wx(x, s.d, rx(x, s.n).byteSwapped)
+                case .rev32: wx(x, s.d, UInt64(UInt32(truncatingIfNeeded: rx(x, s.n)).byteSwapped))
+                case .clz64: wx(x, s.d, UInt64(rx(x, s.n).leadingZeroBitCount))
+                case .clz32: wx(x, s.d, UInt64(UInt32(truncatingIfNeeded: rx(x, s.n)).leadingZeroBitCount))
+                case .cls64: wx(x, s.d, countLeadingSign(rx(x, s.n), width: 64))
+                case .cls32: wx(x, s.d, countLeadingSign(rx(x, s.n), width: 32))
+                case .udiv64: let m = rx(x, s.m); wx(x, s.d, m == 0 ? 0 : rx(x, s.n) / m)
                 case .udiv32:
-                    let m = rx(x, s.pointee.m) & 0xffff_ffff; wx(x, s.pointee.d, m == 0 ? 0 : (rx(x, s.pointee.n) & 0xffff_ffff) / m)
+                    let m = rx(x, s.m) & 0xffff_ffff; wx(x, s.d, m == 0 ? 0 : (rx(x, s.n) & 0xffff_ffff) / m)
                 case .sdiv64:
-                    wx(x, s.pointee.d, UInt64(bitPattern: signedDivide(Int64(bitPattern: rx(x, s.pointee.n)), Int64(bitPattern: rx(x, s.pointee.m)))))
+                    wx(x, s.d, UInt64(bitPattern: signedDivide(Int64(bitPattern: rx(x, s.n)), Int64(bitPattern: rx(x, s.m)))))
                 case .sdiv32:
-                    let q = signedDivide(Int64(Int32(truncatingIfNeeded: rx(x, s.pointee.n))), Int64(Int32(truncatingIfNeeded: rx(x, s.pointee.m))))
-                    wx32(x, s.pointee.d, UInt64(bitPattern: q))
-                case .lslv64: wx(x, s.pointee.d, rx(x, s.pointee.n) &<< (rx(x, s.pointee.m) & 63))
-                case .lslv32: wx32(x, s.pointee.d, shift32(rx(x, s.pointee.n), 0, UInt8(rx(x, s.pointee.m) & 31)))
-                case .lsrv64: wx(x, s.pointee.d, rx(x, s.pointee.n) &>> (rx(x, s.pointee.m) & 63))
-                case .lsrv32: wx32(x, s.pointee.d, shift32(rx(x, s.pointee.n), 1, UInt8(rx(x, s.pointee.m) & 31)))
-                case .asrv64: wx(x, s.pointee.d, shift64(rx(x, s.pointee.n), 2, UInt8(rx(x, s.pointee.m) & 63)))
-                case .asrv32: wx32(x, s.pointee.d, shift32(rx(x, s.pointee.n), 2, UInt8(rx(x, s.pointee.m) & 31)))
-                case .rorv64: wx(x, s.pointee.d, shift64(rx(x, s.pointee.n), 3, UInt8(rx(x, s.pointee.m) & 63)))
-                case .rorv32: wx32(x, s.pointee.d, shift32(rx(x, s.pointee.n), 3, UInt8(rx(x, s.pointee.m) & 31)))
+                    let q = signedDivide(Int64(Int32(truncatingIfNeeded: rx(x, s.n))), Int64(Int32(truncatingIfNeeded: rx(x, s.m))))
+                    wx32(x, s.d, UInt64(bitPattern: q))
+                case .lslv64: wx(x, s.d, rx(x, s.n) &<< (rx(x, s.m) & 63))
+                case .lslv32: wx32(x, s.d, shift32(rx(x, s.n), 0, UInt8(rx(x, s.m) & 31)))
+                case .lsrv64: wx(x, s.d, rx(x, s.n) &>> (rx(x, s.m) & 63))
+                case .lsrv32: wx32(x, s.d, shift32(rx(x, s.n), 1, UInt8(rx(x, s.m) & 31)))
+                case .asrv64: wx(x, s.d, shift64(rx(x, s.n), 2, UInt8(rx(x, s.m) & 63)))
+                case .asrv32: wx32(x, s.d, shift32(rx(x, s.n), 2, UInt8(rx(x, s.m) & 31)))
+                case .rorv64: wx(x, s.d, shift64(rx(x, s.n), 3, UInt8(rx(x, s.m) & 63)))
+                case .rorv32: wx32(x, s.d, shift32(rx(x, s.n), 3, UInt8(rx(x, s.m) & 31)))
                 case .crc32:
-                    wx(x, s.pointee.d, crc32Update(rx(x, s.pointee.n), rx(x, s.pointee.m), bytes: 1 << Int(s.pointee.x), castagnoli: s.pointee.y == 1))
-                case .madd64: wx(x, s.pointee.d, rx(x, s.pointee.a) &+ rx(x, s.pointee.n) &* rx(x, s.pointee.m))
-                case .madd32: wx32(x, s.pointee.d, rx(x, s.pointee.a) &+ rx(x, s.pointee.n) &* rx(x, s.pointee.m))
-                case .msub64: wx(x, s.pointee.d, rx(x, s.pointee.a) &- rx(x, s.pointee.n) &* rx(x, s.pointee.m))
-                case .msub32: wx32(x, s.pointee.d, rx(x, s.pointee.a) &- rx(x, s.pointee.n) &* rx(x, s.pointee.m))
-                case .smaddl: wx(x, s.pointee.d, rx(x, s.pointee.a) &+ signExtend(rx(x, s.pointee.n), 32) &* signExtend(rx(x, s.pointee.m), 32))
-                case .smsubl: wx(x, s.pointee.d, rx(x, s.pointee.a) &- signExtend(rx(x, s.pointee.n), 32) &* signExtend(rx(x, s.pointee.m), 32))
-                case .umaddl: wx(x, s.pointee.d, rx(x, s.pointee.a) &+ (rx(x, s.pointee.n) & 0xffff_ffff) &* (rx(x, s.pointee.m) & 0xffff_ffff))
-                case .umsubl: wx(x, s.pointee.d, rx(x, s.pointee.a) &- (rx(x, s.pointee.n) & 0xffff_ffff) &* (rx(x, s.pointee.m) & 0xffff_ffff))
+                    wx(x, s.d, crc32Update(rx(x, s.n), rx(x, s.m), bytes: 1 << Int(s.x), castagnoli: s.y == 1))
+                case .madd64: wx(x, s.d, rx(x, s.a) &+ rx(x, s.n) &* rx(x, s.m))
+                case .madd32: wx32(x, s.d, rx(x, s.a) &+ rx(x, s.n) &* rx(x, s.m))
+                case .msub64: wx(x, s.d, rx(x, s.a) &- rx(x, s.n) &* rx(x, s.m))
+                case .msub32: wx32(x, s.d, rx(x, s.a) &- rx(x, s.n) &* rx(x, s.m))
+                case .smaddl: wx(x, s.d, rx(x, s.a) &+ signExtend(rx(x, s.n), 32) &* signExtend(rx(x, s.m), 32))
+                case .smsubl: wx(x, s.d, rx(x, s.a) &- signExtend(rx(x, s.n), 32) &* signExtend(rx(x, s.m), 32))
+                case .umaddl: wx(x, s.d, rx(x, s.a) &+ (rx(x, s.n) & 0xffff_ffff) &* (rx(x, s.m) & 0xffff_ffff))
+                case .umsubl: wx(x, s.d, rx(x, s.a) &- (rx(x, s.n) & 0xffff_ffff) &* (rx(x, s.m) & 0xffff_ffff))
                 case .smulh:
-                    wx(x, s.pointee.d, UInt64(bitPattern: Int64(bitPattern: rx(x, s.pointee.n)).multipliedFullWidth(by: Int64(bitPattern: rx(x, s.pointee.m))).high))
-                case .umulh: wx(x, s.pointee.d, rx(x, s.pointee.n).multipliedFullWidth(by: rx(x, s.pointee.m)).high)
+                    wx(x, s.d, UInt64(bitPattern: Int64(bitPattern: rx(x, s.n)).multipliedFullWidth(by: Int64(bitPattern: rx(x, s.m))).high))
+                case .umulh: wx(x, s.d, rx(x, s.n).multipliedFullWidth(by: rx(x, s.m)).high)
 
                 // MARK: Loads and stores
                 case .ldrb, .ldrh, .ldrw, .ldrx, .ldrsb64, .ldrsb32, .ldrsh64, .ldrsh32, .ldrsw:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    let addr = address(s.pointee, pc: pc)
+                    let addr = address(s, pc: pc)
                     let size: Int
-                    switch s.pointee.op {
+                    switch s.op {
                     case .ldrb, .ldrsb64, .ldrsb32: size = 1
                     case .ldrh, .ldrsh64, .ldrsh32: size = 2
                     case .ldrw, .ldrsw: size = 4
                     default: size = 8
                     }
-                    guard let v = load(addr, size, ctx: s.pointee.x & 8 == 0 ? ctx : uctx, pc: pc, slot: s.pointee) else {
+                    guard let v = load(addr, size, ctx: s.x & 8 == 0 ? ctx : uctx, pc: pc, slot: s) else {
                         continue outer
                     }
-                    writeback(s.pointee, addr)
-                    switch s.pointee.op {
-                    case .ldrsb64: wx(x, s.pointee.d, signExtend(v, 8))
-                    case .ldrsb32: wx32(x, s.pointee.d, signExtend(v, 8))
-                    case .ldrsh64: wx(x, s.pointee.d, signExtend(v, 16))
-                    case .ldrsh32: wx32(x, s.pointee.d, signExtend(v, 16))
-                    case .ldrsw: wx(x, s.pointee.d, signExtend(v, 32))
-                    default: wx(x, s.pointee.d, v)
+                    writeback(s, addr)
+                    switch s.op {
+                    case .ldrsb64: wx(x, s.d, signExtend(v, 8))
+                    case .ldrsb32: wx32(x, s.d, signExtend(v, 8))
+                    case .ldrsh64: wx(x, s.d, signExtend(v, 16))
+                    case .ldrsh32: wx32(x, s.d, signExtend(v, 16))
+                    case .ldrsw: wx(x, s.d, signExtend(v, 32))
+                    default: wx(x, s.d, v)
                     }
                 case .strb, .strh, .strw, .strx:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    let addr = address(s.pointee, pc: pc)
-                    let size = s.pointee.op == .strb ? 1 : s.pointee.op == .strh ? 2 : s.pointee.op == .strw ? 4 : 8
-                    guard store(addr, size, rx(x, s.pointee.d), ctx: s.pointee.x & 8 == 0 ? ctx : uctx, pc: pc, slot: s.pointee) else {
+                    let addr = address(s, pc: pc)
+                    let size = s.op == .strb ? 1 : s.op == .strh ? 2 : s.op == .strw ? 4 : 8
+                    guard store(addr, size, rx(x, s.d), ctx: s.x & 8 == 0 ? ctx : uctx, pc: pc, slot: s) else {
                         continue outer
                     }
-                    writeback(s.pointee, addr)
+                    writeback(s, addr)
                 case .prfm:
                     break
                 case .ldrbOff: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
@@ -427,56 +429,56 @@ extension CPU {
                 case .strxReg: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 8, mode: AddrMode.register) else { continue outer }
                 case .ldp32, .ldp64, .ldpsw:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    let addr = address(s.pointee, pc: pc)
-                    let size = s.pointee.op == .ldp64 ? 8 : 4
-                    guard let v1 = load(addr, size, ctx: ctx, pc: pc, slot: s.pointee),
-                          let v2 = load(addr &+ UInt64(size), size, ctx: ctx, pc: pc, slot: s.pointee) else { continue outer }
-                    writeback(s.pointee, addr)
-                    if s.pointee.op == .ldpsw { wx(x, s.pointee.d, signExtend(v1, 32)); wx(x, s.pointee.m, signExtend(v2, 32)) }
-                    else { wx(x, s.pointee.d, v1); wx(x, s.pointee.m, v2) }
+                    let addr = address(s, pc: pc)
+                    let size = s.op == .ldp64 ? 8 : 4
+                    guard let v1 = load(addr, size, ctx: ctx, pc: pc, slot: s),
+                          let v2 = load(addr &+ UInt64(size), size, ctx: ctx, pc: pc, slot: s) else { continue outer }
+                    writeback(s, addr)
+                    if s.op == .ldpsw { wx(x, s.d, signExtend(v1, 32)); wx(x, s.m, signExtend(v2, 32)) }
+                    else { wx(x, s.d, v1); wx(x, s.m, v2) }
                 case .stp32, .stp64:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    let addr = address(s.pointee, pc: pc)
-                    if s.pointee.op == .stp64 {
-                        guard store(addr, 8, rx(x, s.pointee.d), ctx: ctx, pc: pc, slot: s.pointee),
-                              store(addr &+ 8, 8, rx(x, s.pointee.m), ctx: ctx, pc: pc, slot: s.pointee) else { continue outer }
+                    let addr = address(s, pc: pc)
+                    if s.op == .stp64 {
+                        guard store(addr, 8, rx(x, s.d), ctx: ctx, pc: pc, slot: s),
+                              store(addr &+ 8, 8, rx(x, s.m), ctx: ctx, pc: pc, slot: s) else { continue outer }
                     } else {
-                        guard store(addr, 8, (rx(x, s.pointee.d) & 0xffff_ffff) | rx(x, s.pointee.m) << 32, ctx: ctx, pc: pc, slot: s.pointee) else {
+                        guard store(addr, 8, (rx(x, s.d) & 0xffff_ffff) | rx(x, s.m) << 32, ctx: ctx, pc: pc, slot: s) else {
                             continue outer
                         }
                     }
-                    writeback(s.pointee, addr)
+                    writeback(s, addr)
                 case .ldxr:
-                    guard loadExclusive(s.pointee, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), pair: false) else { continue outer }
+                    guard loadExclusive(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), pair: false) else { continue outer }
                 case .ldxp:
-                    guard loadExclusive(s.pointee, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), pair: true) else { continue outer }
+                    guard loadExclusive(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), pair: true) else { continue outer }
                 case .stxr:
-                    guard storeExclusive(s.pointee, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), pair: false) else { continue outer }
+                    guard storeExclusive(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), pair: false) else { continue outer }
                 case .stxp:
-                    guard storeExclusive(s.pointee, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), pair: true) else { continue outer }
+                    guard storeExclusive(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), pair: true) else { continue outer }
                 case .atomic:
-                    guard atomicOp(s.pointee, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) else { continue outer }
+                    guard atomicOp(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) else { continue outer }
                 case .cas:
-                    guard compareAndSwap(s.pointee, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) else { continue outer }
+                    guard compareAndSwap(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) else { continue outer }
                 case .casp:
-                    guard compareAndSwapPair(s.pointee, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) else { continue outer }
+                    guard compareAndSwapPair(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) else { continue outer }
 
                 // MARK: Branches
                 case .b, .bl, .bcond, .cbz64, .cbnz64, .cbz32, .cbnz32, .tbz, .tbnz:
                     let taken: Bool
-                    switch s.pointee.op {
-                    case .bcond: taken = (cond[Int(s.pointee.x)] &>> UInt16(st.pointee.nzcv >> 28)) & 1 != 0
-                    case .cbz64: taken = rx(x, s.pointee.n) == 0
-                    case .cbnz64: taken = rx(x, s.pointee.n) != 0
-                    case .cbz32: taken = rx(x, s.pointee.n) & 0xffff_ffff == 0
-                    case .cbnz32: taken = rx(x, s.pointee.n) & 0xffff_ffff != 0
-                    case .tbz: taken = (rx(x, s.pointee.n) >> UInt64(s.pointee.x)) & 1 == 0
-                    case .tbnz: taken = (rx(x, s.pointee.n) >> UInt64(s.pointee.x)) & 1 != 0
+                    switch s.op {
+                    case .bcond: taken = (cond[Int(s.x)] &>> UInt16(st.pointee.nzcv >> 28)) & 1 != 0
+                    case .cbz64: taken = rx(x, s.n) == 0
+                    case .cbnz64: taken = rx(x, s.n) != 0
+                    case .cbz32: taken = rx(x, s.n) & 0xffff_ffff == 0
+                    case .cbnz32: taken = rx(x, s.n) & 0xffff_ffff != 0
+                    case .tbz: taken = (rx(x, s.n) >> UInt64(s.x)) & 1 == 0
+                    case .tbnz: taken = (rx(x, s.n) >> UInt64(s.x)) & 1 != 0
                     case .bl: taken = true; wx(x, 30, pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ 4)
                     default: taken = true
                     }
                     if taken {
-                        let target = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ s.pointee.imm
+                        let target = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ s.imm
                         if !stepping && target & ~0xfff == pageVA && icount < limit {
                             i = Int((target & 0xfff) &>> 2)
                             continue inner
@@ -485,10 +487,10 @@ extension CPU {
                         continue outer
                     }
                 case .br, .ret:
-                    st.pointee.pc = rx(x, s.pointee.n)
+                    st.pointee.pc = rx(x, s.n)
                     continue outer
                 case .blr:
-                    let target = rx(x, s.pointee.n)
+                    let target = rx(x, s.n)
                     wx(x, 30, pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ 4)
                     st.pointee.pc = target
                     continue outer
@@ -500,13 +502,13 @@ extension CPU {
                 // MARK: Exception generation
                 case .svc:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    if userMode { st.pointee.pc = pc &+ 4; return .svcUser(imm: UInt16(s.pointee.imm)) }
-                    syncException(ec: EC.svc, iss: s.pointee.imm, pc: pc &+ 4)
+                    if userMode { st.pointee.pc = pc &+ 4; return .svcUser(imm: UInt16(s.imm)) }
+                    syncException(ec: EC.svc, iss: s.imm, pc: pc &+ 4)
                     continue outer
                 case .hvc:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     st.pointee.icount = icount
-                    switch hypervisorCall(UInt16(s.pointee.imm), pc: pc) {
+                    switch hypervisorCall(UInt16(s.imm), pc: pc) {
                     case .exit(let e): return e
                     case .undefined, .taken, .trapped: break
                     }
@@ -514,17 +516,17 @@ extension CPU {
                 case .smc:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     st.pointee.icount = icount
-                    switch secureMonitorCall(UInt16(s.pointee.imm), pc: pc) {
+                    switch secureMonitorCall(UInt16(s.imm), pc: pc) {
                     case .exit(let e): return e
                     case .undefined, .trapped, .taken: break
                     }
                     continue outer
                 case .brk:
-                    syncException(ec: EC.brk, iss: s.pointee.imm, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2))
+                    syncException(ec: EC.brk, iss: s.imm, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2))
                     continue outer
                 case .hlt:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    if semihosting && s.pointee.imm == 0xf000 { st.pointee.pc = pc &+ 4; return .semihosting }
+                    if semihosting && s.imm == 0xf000 { st.pointee.pc = pc &+ 4; return .semihosting }
                     undefined(pc: pc)
                     continue outer
 
@@ -544,9 +546,9 @@ extension CPU {
                 case .wfi, .wfe:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     st.pointee.icount = icount
-                    if waitTrapped(wfe: s.pointee.op == .wfe, pc: pc) { continue outer }
+                    if waitTrapped(wfe: s.op == .wfe, pc: pc) { continue outer }
                     st.pointee.pc = pc &+ 4
-                    if s.pointee.op == .wfe {
+                    if s.op == .wfe {
                         if st.pointee.event { st.pointee.event = false; continue outer }
                         return .wfe
                     }
@@ -554,19 +556,19 @@ extension CPU {
                     return .wfi
                 case .msrImm:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    if msrImmediate(s.pointee, pc: pc) { st.pointee.pc = pc &+ 4 }
+                    if msrImmediate(s, pc: pc) { st.pointee.pc = pc &+ 4 }
                     continue outer
                 case .mrs:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     st.pointee.icount = icount
-                    guard let reg = SysReg(rawValue: UInt16(s.pointee.imm & 0xffff)),
-                          let v = readSysReg(reg, enc: UInt32(s.pointee.imm >> 16), rt: s.pointee.d, pc: pc) else { continue outer }
-                    wx(x, s.pointee.d, v)
+                    guard let reg = SysReg(rawValue: UInt16(s.imm & 0xffff)),
+                          let v = readSysReg(reg, enc: UInt32(s.imm >> 16), rt: s.d, pc: pc) else { continue outer }
+                    wx(x, s.d, v)
                 case .msr:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     st.pointee.icount = icount
-                    guard let reg = SysReg(rawValue: UInt16(s.pointee.imm & 0xffff)),
-                          writeSysReg(reg, enc: UInt32(s.pointee.imm >> 16), rt: s.pointee.n, value: rx(x, s.pointee.n), pc: pc) else {
+                    guard let reg = SysReg(rawValue: UInt16(s.imm & 0xffff)),
+                          writeSysReg(reg, enc: UInt32(s.imm >> 16), rt: s.n, value: rx(x, s.n), pc: pc) else {
                         continue outer
                     }
                     st.pointee.pc = pc &+ 4
@@ -574,12 +576,12 @@ extension CPU {
                 case .sys:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     st.pointee.icount = icount
-                    if systemOp(s.pointee, pc: pc) { st.pointee.pc = pc &+ 4 }
+                    if systemOp(s, pc: pc) { st.pointee.pc = pc &+ 4 }
                     continue outer
 
                 // MARK: Floating point and Advanced SIMD
                 case .fpsimd:
-                    guard executeFPSIMD(s.pointee, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) else { continue outer }
+                    guard executeFPSIMD(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) else { continue outer }
                 }
                 i &+= 1
                 if stepping {

@@ -123,3 +123,21 @@ extension CPU {
         return true
     }
 }
+
+extension CPU {
+    /// Whether the memory this CPU's exclusive monitor watches no longer holds what its
+    /// exclusive load saw: another CPU wrote it, which clears the monitor and is a WFE wake-up
+    /// event (Arm ARM D1.16.2). False when no monitor is armed.
+    public var exclusiveMonitorLost: Bool {
+        let s = st.pointee
+        guard s.exclusiveAddr != ~0 else { return false }
+        let size = s.exclusiveSize > 8 ? Int(s.exclusiveSize / 2) : Int(s.exclusiveSize)
+        guard let v = debugRead(s.exclusiveAddr, size: size) else { return true }
+        if v != s.exclusiveValue { return true }
+        if s.exclusiveSize > 8 {
+            guard let w = debugRead(s.exclusiveAddr &+ UInt64(size), size: size) else { return true }
+            return w != s.exclusiveValue2
+        }
+        return false
+    }
+}
