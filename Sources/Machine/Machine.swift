@@ -67,6 +67,8 @@ public final class Machine {
     public var pollInput: ((_ idleFor: UInt64?) -> Bool)? = nil
     public var pollInterval: UInt64 = 1_000_000
     private var stopFlag = false
+    /// Bytes typed for the guest's UART, delivered as its receive FIFO has room.
+    private var uartInput = PendingInput()
     public internal(set) var kernel: LoadedKernel?
     /// Where the device tree was loaded (x0 of the boot CPU).
     public internal(set) var dtbAddress: UInt64 = 0
@@ -183,6 +185,15 @@ public final class Machine {
         }
     }
 
+    /// Queues bytes for the guest's serial port (the UART, ttyAMA0).
+    public func type(_ bytes: [UInt8]) {
+        uartInput.append(bytes)
+        _ = uartInput.deliver(to: uart.receive)
+    }
+
+    /// Queues bytes for the guest's virtio console (hvc0), if there is one.
+    public func typeVirtioConsole(_ bytes: [UInt8]) { virtioConsoleDevice?.receive(bytes) }
+
     /// The virtual time now, also in the middle of a CPU's slice.
     public var currentTime: UInt64 {
         guard let c = running else { return now }
@@ -253,6 +264,7 @@ public final class Machine {
     /// Lets the timer and RTC raise what is due at the current virtual time.
     private func devicesReached() {
         timer.update(now: now)
+        if !uartInput.isEmpty { _ = uartInput.deliver(to: uart.receive) }
         if let ns = rtc.nextMatchDeadline, time(nanoseconds: ns) <= now { rtc.advance() }
     }
 

@@ -38,6 +38,10 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Disk image for a virtio block device: PATH or PATH,readonly (repeatable).",
                                valueName: "file")) var drive: [String] = []
     @Flag(help: "No virtio entropy device.") var noRng = false
+    @Option(help: "Where the serial port goes: stdio (default; the terminal in raw mode, Ctrl-A x quits), file:PATH or none.")
+    var serial: String = "stdio"
+    @Option(help: "Real-time clock start: a Unix time in seconds, or 'host' for the host's clock (default: 2026-01-01, reproducible).")
+    var rtc: String?
     @Option(help: "Trace: 'insn' prints every instruction, disassembled, to stderr.") var trace: String?
     @Option(help: "Start the trace after this many instructions of a CPU.") var traceFrom: UInt64 = 0
     @Option(help: "Stop after this many instructions (all CPUs together).") var maxInsns: UInt64?
@@ -52,6 +56,8 @@ struct Run: ParsableCommand {
         }
         guard gic == 2 || gic == 3 else { throw ValidationError("--gic \(gic) is not known (2 or 3)") }
         for d in drive { _ = try Run.parseDrive(d) }
+        _ = try SerialSpec.parse(serial)
+        if let r = rtc, r != "host", UInt32(r) == nil { throw ValidationError("--rtc '\(r)' is not 'host' or a Unix time in seconds") }
         if let t = trace, t != "insn" { throw ValidationError("--trace '\(t)' is not known (available: insn)") }
     }
 
@@ -64,8 +70,12 @@ struct Run: ParsableCommand {
         config.gicVersion = gic
         config.drives = try drive.map(Run.parseDrive)
         if noRng { config.entropySeed = nil }
+        if let r = rtc { config.rtcBase = r == "host" ? UInt32(truncatingIfNeeded: time(nil)) : UInt32(r)! }
         let machine = try Machine(config)
-        machine.console = { b in putchar(Int32(b)); if b == 10 { fflush(stdout) } }
+        let host = try HostConsole(spec: try SerialSpec.parse(serial))
+        defer { host.restore() }
+        machine.console = { host.write($0) }
+        connectInput(machine, host)
         var images = BootImages(kernel: kernel)
         images.rawKernel = format == "raw"
         images.initrd = initrd
@@ -87,11 +97,14 @@ struct Run: ParsableCommand {
         for c in machine.cpus { c.breakpoints = Set(stops) }
         let start = DispatchTimeShim.now()
         let stop = machine.run(limit: maxInsns ?? .max)
-        fflush(stdout)
+        host.flush()
         let seconds = DispatchTimeShim.since(start)
         if stats {
             let insns = machine.cpus.reduce(UInt64(0)) { $0 + $1.st.pointee.icount }
             let rate = seconds > 0 ? Double(insns) / seconds / 1e6 : 0
+            let irqs = machine.gic.acknowledged.enumerated().filter { $0.element > 0 }
+                .map { "\($0.offset):\($0.element)" }.joined(separator: " ")
+            fputs("hvsim: virtual time \(String(format: "%.3f", Double(machine.nanoseconds(machine.now)) / 1e9)) s; interrupts taken (INTID:count) \(irqs)\n", stderr)
             fputs("hvsim: \(insns) instructions in \(String(format: "%.3f", seconds)) s (\(String(format: "%.1f", rate)) M/s)\n", stderr)
         }
         switch stop {
@@ -107,6 +120,28 @@ struct Run: ParsableCommand {
         case .stopRequested: break            // Ctrl-A x: the user quit
         case .deadlock:
             fputs("hvsim: every CPU is waiting for an interrupt that nothing can raise\n", stderr); throw ExitCode(3)
+        }
+    }
+
+    /// Feeds terminal input to the guest. With a terminal, an idle guest waits in host time
+    /// for its next timer event (so it keeps pace with the user); otherwise idle virtual time
+    /// is skipped at once. Ctrl-A x stops the machine.
+    private func connectInput(_ machine: Machine, _ host: HostConsole) {
+        let paced = host.isRawTerminal
+        machine.pollInput = { idleFor in
+            host.flush()
+            guard host.hasInput else { return false }
+            var timeout: Int32 = 0
+            if let t = idleFor {
+                if paced { timeout = Int32(min(machine.nanoseconds(t) / 1_000_000, 1000)) }
+            } else {
+                timeout = -1    // nothing can happen in the guest until input arrives
+            }
+            switch host.poll(timeoutMilliseconds: timeout) {
+            case .input(let bytes): machine.type(bytes); return true
+            case .quit: machine.requestStop(); return true
+            case .none: return false
+            }
         }
     }
 

@@ -34,6 +34,8 @@ public final class GICCore {
     var fiqEnable: [Bool]
     /// Active priorities per CPU: bit n set when group priority n*8 is active (ICC_AP0R0/AP1R0).
     var activePriorities0: [UInt32], activePriorities1: [UInt32]
+    /// Interrupts acknowledged so far, per INTID (all CPUs), for statistics.
+    public private(set) var acknowledged: [UInt64]
     /// Whether the GICv2 CPU interface is the one in use (affects routing and IAR).
     public let v2: Bool
 
@@ -49,6 +51,7 @@ public final class GICCore {
         route = Array(repeating: 0, count: lines); anyCPU = Array(repeating: false, count: lines)
         targets = Array(repeating: 0, count: lines)
         sgiSource = Array(repeating: 0, count: cpus.count * 16)
+        acknowledged = Array(repeating: 0, count: lines)
         pmr = Array(repeating: 0, count: cpus.count); bpr0 = Array(repeating: 2, count: cpus.count)
         bpr1 = Array(repeating: 3, count: cpus.count)
         igrpen0 = Array(repeating: false, count: cpus.count); igrpen1 = igrpen0; eoiMode = igrpen0
@@ -158,6 +161,7 @@ public final class GICCore {
         let s = slot(cpu, intid)
         latch[s] = false
         active[s] = true
+        acknowledged[intid] &+= 1
         let bit = UInt32(1) << (groupPriority(p, cpu: cpu, group1: g1) >> 3)
         if g1 { activePriorities1[cpu] |= bit } else { activePriorities0[cpu] |= bit }
         update(cpu)

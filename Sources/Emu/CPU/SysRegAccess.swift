@@ -23,8 +23,9 @@ public enum IDRegs {
 enum SysAccessFault { case undefined, trapEL1, trapEL2 }
 
 extension CPU {
-    /// The generic counter: retired instructions scaled by `instructionsPerTick`.
-    @inline(__always) public func counter(icount: UInt64) -> UInt64 { icount / instructionsPerTick }
+    /// The generic counter: the machine's virtual time (this CPU's retired instructions plus
+    /// `timeOffset`) scaled by `instructionsPerTick`.
+    @inline(__always) public func counter(icount: UInt64) -> UInt64 { (icount &+ st.pointee.timeOffset) / instructionsPerTick }
 
     private func isVMControl(_ r: SysReg) -> Bool {
         switch r {
