@@ -2,8 +2,9 @@
 # Installs the Debian packages hvsim needs for building, testing and benchmarking,
 # if any is missing. Runs apt-get as root (or through sudo when available).
 set -euo pipefail
+# e2fsprogs: mke2fs and debugfs for the Linux guest's test disk (images/build-linux.sh)
 packages=(libcapstone-dev pkg-config gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-          qemu-user-static qemu-system-arm python3 device-tree-compiler)
+          qemu-user-static qemu-system-arm python3 device-tree-compiler e2fsprogs)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

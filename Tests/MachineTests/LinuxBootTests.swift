@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import Machine
+
+/// Debian's own arm64 kernel with the busybox initramfs (images/build-linux.sh), booted on
+/// the virt board and driven over its serial port through `GuestSession`.
+enum LinuxImages {
+    static let dir = "images/cache/linux"
+    static var kernel: String { Repo.path("\(dir)/Image") }
+    static var initrd: String { Repo.path("\(dir)/initramfs.cpio.gz") }
+    static var disk: String { Repo.path("\(dir)/disk.img") }
+    static let marker = "HVSIM-LINUX-READY"
+
+    static func require() throws {
+        for f in [kernel, initrd, disk] where !FileManager.default.fileExists(atPath: f) {
+            throw MissingImage.file(f + " (run `make images`: images/build-linux.sh)")
+        }
+    }
+
+    static func session(cpus: Int, append: String = "console=ttyAMA0", drive: String? = nil) throws -> GuestSession {
+        try require()
+        var config = MachineConfig()
+        config.cpus = cpus
+        config.ramSize = 1 << 30
+        if let d = drive { config.drives = [Drive(path: d)] }
+        var images = BootImages(kernel: kernel)
+        images.initrd = initrd
+        images.append = append
+        return try GuestSession(config: config, boot: images)
+    }
+}
+
+/// Runs a host command and returns its standard output.
+func host(_ tool: String, _ args: [String]) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = [tool] + args
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    try p.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+@Suite(.serialized) struct LinuxBootTests {
+    @Test func shellOnTwoCPUsWithVirtioDisk() throws {
+        try LinuxImages.require()
+        // The guest writes to the disk: work on a copy.
+        let disk = FileManager.default.temporaryDirectory.appendingPathComponent("hvsim-disk-\(getpid()).img").path
+        try? FileManager.default.removeItem(atPath: disk)
+        try FileManager.default.copyItem(atPath: LinuxImages.disk, toPath: disk)
+        defer { try? FileManager.default.removeItem(atPath: disk) }
+        let hostSum = try host("sha256sum", [disk]).prefix(64)
+
+        let s = try LinuxImages.session(cpus: 2, drive: disk)
+        try s.waitFor(LinuxImages.marker)
+        try s.waitFor("# ")
+
+        let uname = try s.command("uname -a")
+        #expect(uname.contains("Linux") && uname.contains("aarch64"), "\(uname)")
+        #expect(try s.command("nproc").trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+
+        // Timer interrupts on both CPUs, and the UART's.
+        let interrupts = try s.command("cat /proc/interrupts")
+        let timer = interrupts.split(separator: "\n").first { $0.contains("arch_timer") }
+        let counts = timer.map { $0.split(separator: " ").dropFirst().prefix(2).compactMap { Int($0) } } ?? []
+        #expect(counts.count == 2 && counts.allSatisfy { $0 > 0 }, "\(interrupts)")
+        let uart = interrupts.split(separator: "\n").first { $0.contains("pl011") }
+        let uartCount = uart.map { $0.split(separator: " ").dropFirst().prefix(2).compactMap { Int($0) }.reduce(0, +) } ?? 0
+        #expect(uartCount > 0, "\(interrupts)")
+
+        // The whole disk read through virtio-blk hashes as on the host.
+        let guestSum = try s.command("sha256sum /dev/vda")
+        #expect(guestSum.hasPrefix(String(hostSum)), "guest \(guestSum) host \(hostSum)")
+        #expect(try s.command("mount /dev/vda /mnt && cat /mnt/hello.txt").contains("hello"))
+        _ = try s.command("echo written-by-the-guest > /mnt/guest.txt && umount /mnt && sync")
+
+        s.type("poweroff -f\n")
+        #expect(s.runToStop() == .poweredOff(status: 0))
+        let found = try host("debugfs", ["-R", "cat /guest.txt", disk])
+        #expect(found.contains("written-by-the-guest"), "\(found)")
+    }
+
+    /// Two boots with the same inputs: the same console bytes and instruction count.
+    @Test func bootIsDeterministic() throws {
+        func boot() throws -> (String, UInt64) {
+            let s = try LinuxImages.session(cpus: 2, append: "console=ttyAMA0 hvsim.poweroff")
+            let stop = s.runToStop()
+            #expect(stop == .poweredOff(status: 0))
+            #expect(s.text.contains(LinuxImages.marker))
+            return (s.text, s.machine.cpus.reduce(0) { $0 + $1.st.pointee.icount })
+        }
+        let (a, n) = try boot()
+        let (b, m) = try boot()
+        #expect(a == b)
+        #expect(n == m)
+    }
+}
