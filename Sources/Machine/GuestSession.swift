@@ -1,3 +1,5 @@
+import Foundation
+
 /// Drives a machine from Swift the way a person at its serial console would: boot it, wait
 /// for a line, type a command, read what came back. Everything runs on the caller's thread
 /// in virtual time, so a session is as deterministic as the machine (the same calls give
@@ -67,13 +69,16 @@ public final class GuestSession {
     public func type(_ text: String) { machine.type(Array(text.utf8)) }
 
     /// Types a shell command and a newline, waits for the shell's next prompt and returns
-    /// what the command printed (the echoed command line and the prompt left out).
+    /// what the command printed (the echoed command line and the prompt's line left out),
+    /// with the terminal's CR LF line ends as LF.
     public func command(_ line: String, prompt: String = "# ", within budget: UInt64 = 20_000_000_000) throws -> String {
         _ = try waitFor("", within: 0)   // start after everything seen so far
         type(line + "\n")
         _ = try waitFor("\n", within: budget)   // the echoed command line
-        let out = try waitFor(prompt, within: budget)
-        return String(out.dropLast(prompt.count))
+        var out = try waitFor(prompt, within: budget)
+        out = out.replacingOccurrences(of: "\r\n", with: "\n")
+        if let nl = out.lastIndex(of: "\n") { return String(out[...nl]) }
+        return ""
     }
 
     /// Runs until the machine stops by itself (power-off, reset, ...) or the budget ends.

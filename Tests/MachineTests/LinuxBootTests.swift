@@ -59,7 +59,8 @@ func host(_ tool: String, _ args: [String]) throws -> String {
 
         let uname = try s.command("uname -a")
         #expect(uname.contains("Linux") && uname.contains("aarch64"), "\(uname)")
-        #expect(try s.command("nproc").trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        let nproc = try s.command("nproc")
+        #expect(nproc.trimmingCharacters(in: .whitespacesAndNewlines) == "2", "\(Array(nproc.utf8))")
 
         // Timer interrupts on both CPUs, and the UART's.
         let interrupts = try s.command("cat /proc/interrupts")
