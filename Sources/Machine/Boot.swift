@@ -75,12 +75,31 @@ extension Machine {
             c.bootargs = images.append ?? ""
             c.initrd = initrd
             c.virtioSlots = virtio.count
+            c.rngSeed = rngSeed()
             blob = try VirtDeviceTree.build(c)
         }
         guard blob.count <= Machine.maxDTB else {
             throw LoadError("the device tree is \(blob.count) bytes; at most \(Machine.maxDTB) are allowed")
         }
         return blob
+    }
+}
+
+extension Machine {
+    /// 32 bytes for the device tree's rng-seed, derived from the entropy seed (SplitMix64)
+    /// so that a run stays reproducible; without an entropy seed, none.
+    func rngSeed() -> [UInt8]? {
+        guard var z = config.entropySeed else { return nil }
+        var out: [UInt8] = []
+        for _ in 0..<4 {
+            z &+= 0x9e37_79b9_7f4a_7c15
+            var v = z
+            v = (v ^ (v >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            v = (v ^ (v >> 27)) &* 0x94d0_49bb_1331_11eb
+            v ^= v >> 31
+            for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * k))) }
+        }
+        return out
     }
 }
 

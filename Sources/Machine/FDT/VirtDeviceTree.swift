@@ -14,6 +14,9 @@ public struct VirtDeviceTreeConfig: Equatable, Sendable {
     public var bootargs = ""
     /// Where the initrd lies in guest memory; `upperBound` is one past its last byte.
     public var initrd: Range<UInt64>?
+    /// Bytes for /chosen `rng-seed` (the kernel seeds its random pool from them, as QEMU's
+    /// board provides); nil leaves the property out.
+    public var rngSeed: [UInt8]?
     /// virtio-mmio transports described, from slot 0 (0 ... VirtBoard.virtioSlots).
     public var virtioSlots = 0
     public var stdoutPath = VirtDeviceTree.uartPath
@@ -203,6 +206,7 @@ public enum VirtDeviceTree {
         b.beginNode("chosen")
         if !c.bootargs.isEmpty { b.property("bootargs", string: c.bootargs) }
         b.property("stdout-path", string: c.stdoutPath)
+        if let seed = c.rngSeed { b.property("rng-seed", bytes: seed) }
         if let r = c.initrd {
             b.property("linux,initrd-start", u64: r.lowerBound)
             b.property("linux,initrd-end", u64: r.upperBound)
