@@ -135,9 +135,11 @@ extension CPU {
             var i = Int((startPC & 0xfff) >> 2)
 
             inner: while true {
-                // A copy: a store may rewrite this page's slots (self-modifying code) while
-                // the instruction still needs its operands.
-                let s = (slots + i).pointee
+                // Fields are read from the slot as they are used. A store may rewrite this
+                // page's slots (self-modifying code): the handlers that store take the slot
+                // by value, so they keep their operands.
+                let sp = slots + i
+                var s: Slot { sp.pointee }
                 icount &+= 1
                 switch s.op {
                 // MARK: Interpreter control
@@ -366,6 +368,7 @@ extension CPU {
                     default: wx(x, s.d, v)
                     }
                 case .strb, .strh, .strw, .strx:
+                    let s = s   // the store may rewrite this slot
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     let addr = address(s, pc: pc)
                     let size = s.op == .strb ? 1 : s.op == .strh ? 2 : s.op == .strw ? 4 : 8
@@ -437,6 +440,7 @@ extension CPU {
                     if s.op == .ldpsw { wx(x, s.d, signExtend(v1, 32)); wx(x, s.m, signExtend(v2, 32)) }
                     else { wx(x, s.d, v1); wx(x, s.m, v2) }
                 case .stp32, .stp64:
+                    let s = s   // the stores may rewrite this slot
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     let addr = address(s, pc: pc)
                     if s.op == .stp64 {
