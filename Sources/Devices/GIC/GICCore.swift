@@ -73,9 +73,10 @@ public final class GICCore {
             for c in 0..<cpus.count where t & (1 << c) != 0 { return c }
             return -1
         }
-        // 1-of-N routing delivers to the lowest-numbered CPU that has the group enabled.
+        // 1-of-N routing delivers to the lowest-numbered CPU that has the interrupt's group enabled.
         if anyCPU[intid] {
-            for c in 0..<cpus.count where igrpen1[c] || igrpen0[c] { return c }
+            let g1 = group1[slot(0, intid)]
+            for c in 0..<cpus.count where g1 ? igrpen1[c] : igrpen0[c] { return c }
             return 0
         }
         return route[intid] < cpus.count ? route[intid] : -1
@@ -152,13 +153,22 @@ public final class GICCore {
 
     // MARK: CPU interface operations
 
-    /// Acknowledges the highest-priority pending interrupt of `group1` (ICC_IAR1/IAR0,
-    /// GICC_IAR): makes it active and raises the running priority. Returns its INTID, or 1023.
+    /// The special INTID a read of the other group's IAR/HPPIR returns for the highest-priority
+    /// pending interrupt: 1022 from GICv2's GICC_IAR/HPPIR for Group 1 (IHI 0048 GICC_IAR, with
+    /// AckCtl = 0), else 1023.
+    private func otherGroupID(_ g1: Bool) -> UInt32 { v2 && !g1 ? 1022 : GICCore.spurious }
+
+    /// Acknowledges the highest-priority pending interrupt if it is of `group1` (ICC_IAR1/IAR0,
+    /// GICC_IAR/AIAR): makes it active and raises the running priority. Returns its INTID, or a
+    /// special INTID. A higher-priority interrupt of the other group is not bypassed: the IAR
+    /// returns "the highest priority pending interrupt, if ... it can be acknowledged" (IHI 0069
+    /// ICC_IAR0_EL1/ICC_IAR1_EL1).
     public func acknowledge(_ cpu: Int, group1 g1: Bool) -> UInt32 {
-        guard let (intid, p) = highestPending(cpu, group1: g1), p < pmr[cpu],
-              groupPriority(p, cpu: cpu, group1: g1) < runningPriority(cpu),
-              g1 ? igrpen1[cpu] : igrpen0[cpu] else { return GICCore.spurious }
-        let s = slot(cpu, intid)
+        guard let (intid, p) = highestPending(cpu), p < pmr[cpu] else { return GICCore.spurious }
+        let s = slot(cpu, intid), hg1 = group1[s]
+        guard groupPriority(p, cpu: cpu, group1: hg1) < runningPriority(cpu),
+              hg1 ? igrpen1[cpu] : igrpen0[cpu] else { return GICCore.spurious }
+        guard hg1 == g1 else { return otherGroupID(g1) }
         latch[s] = false
         active[s] = true
         acknowledged[intid] &+= 1
@@ -172,6 +182,9 @@ public final class GICCore {
 
     /// End of interrupt: drops the running priority and, unless EOImode is set, deactivates.
     public func endOfInterrupt(_ cpu: Int, intid: Int, group1 g1: Bool) {
+        // "A write of a Special INTID is ignored" (IHI 0069 ICC_EOIR0/1_EL1); GICC_EOIR allows
+        // the spurious ID too, and reads of 1020-1023 need no matching EOI.
+        guard intid < 1020 else { return }
         if g1 {
             let a = activePriorities1[cpu]; if a != 0 { activePriorities1[cpu] = a & (a - 1) }
         } else {
@@ -187,9 +200,12 @@ public final class GICCore {
         update(intid < 32 ? cpu : nil)
     }
 
-    /// Highest pending INTID for ICC_HPPIR/GICC_HPPIR (1023 if none).
+    /// Highest pending INTID for ICC_HPPIR/GICC_HPPIR (1023 if none). Like the IARs, a group's
+    /// HPPIR reports the highest-priority pending interrupt only if it is of that group (IHI 0069
+    /// ICC_HPPIR0/1_EL1, GICC_HPPIR/AHPPIR).
     public func highestPendingID(_ cpu: Int, group1 g1: Bool? = nil) -> UInt32 {
-        guard let (intid, _) = highestPending(cpu, group1: g1) else { return GICCore.spurious }
+        guard let (intid, _) = highestPending(cpu) else { return GICCore.spurious }
+        if let g = g1, group1[slot(cpu, intid)] != g { return otherGroupID(g) }
         return UInt32(intid)
     }
 

@@ -19,10 +19,15 @@ public final class GICDistributor: MMIOHandler {
 
     let gic: GICCore
     let v3: Bool
+    /// GICD_IROUTER<n> as written (Aff3, IRM, Aff2, Aff1, Aff0; RES0 bits clear), read back as is
+    /// also when it names no PE here (IHI 0069 GICD_IROUTER<n>: then the SPI is forwarded nowhere).
+    private var irouter: [UInt64]
+    static let irouterMask: UInt64 = 0xff_80ff_ffff
 
     public init(_ gic: GICCore, v3: Bool) {
         self.gic = gic
         self.v3 = v3
+        irouter = Array(repeating: 0, count: gic.lines)
     }
 
     /// Whether INTID `base` (the first of a register's range) is handled here for this version.
@@ -47,7 +52,7 @@ public final class GICDistributor: MMIOHandler {
             guard v3 else { return 0 }
             let intid = Int((offset - R.irouter) >> 3)
             guard intid >= 32 && intid < gic.lines else { return 0 }
-            let v = gic.anyCPU[intid] ? UInt64(1) << 31 : UInt64(gic.route[intid])
+            let v = irouter[intid]
             return offset & 4 != 0 ? v >> 32 : v
         }
         if offset >= R.ipriorityr && offset < R.ipriorityr + 0x400 {
@@ -108,9 +113,11 @@ public final class GICDistributor: MMIOHandler {
             let intid = Int((offset - R.irouter) >> 3)
             guard intid >= 32 && intid < gic.lines else { return }
             // Only the Aff0 field names a CPU here (Aff1-3 are zero on this board).
-            let old: UInt64 = (gic.anyCPU[intid] ? 1 << 31 : 0) | UInt64(gic.route[intid])
+            let old = irouter[intid]
             var v = value
             if size == 4 { v = offset & 4 != 0 ? (old & 0xffff_ffff) | value << 32 : (old & ~0xffff_ffff) | value }
+            v &= GICDistributor.irouterMask
+            irouter[intid] = v
             gic.anyCPU[intid] = v & (1 << 31) != 0
             gic.route[intid] = v & 0xff_00ff_ff00 != 0 ? Int.max : Int(v & 0xff)
             gic.update()

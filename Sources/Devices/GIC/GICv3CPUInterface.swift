@@ -26,6 +26,8 @@ public final class GICv3CPUInterface: GICSystemRegisters {
         static let ichEISR = enc(4, 12, 11, 3), ichELRSR = enc(4, 12, 11, 5), ichVMCR = enc(4, 12, 11, 7)
         static let ichLR0 = enc(4, 12, 12, 0)
     }
+    /// ICH_LR<n>_EL2 bits: HW (61) and EOI (41, maintenance interrupt on deactivation).
+    enum LR { static let hw: UInt64 = 1 << 61, eoi: UInt64 = 1 << 41 }
     /// List registers implemented per CPU.
     public static let listRegisters = 4
     /// ICH_VTR_EL2: PRIbits 5 and PREbits 5 (fields hold n-1), 16-bit IDs, ListRegs - 1.
@@ -68,11 +70,17 @@ public final class GICv3CPUInterface: GICSystemRegisters {
         case R.ichAP0R0: return ichAP0R[c]
         case R.ichAP1R0: return ichAP1R[c]
         case R.ichAP0R0 + 1, R.ichAP0R0 + 2, R.ichAP0R0 + 3, R.ichAP1R0 + 1, R.ichAP1R0 + 2, R.ichAP1R0 + 3: return 0
-        case R.ichMISR, R.ichEISR: return 0
-        case R.ichELRSR:
-            // A list register is free when its State field (bits 63:62) is Invalid.
+        case R.ichMISR: return 0
+        case R.ichEISR:
+            // An EOI maintenance interrupt is owed: State Invalid, HW = 0, EOI (bit 41) = 1.
             var v: UInt64 = 0
-            for (i, lr) in ichLR[c].enumerated() where lr >> 62 == 0 { v |= 1 << i }
+            for (i, lr) in ichLR[c].enumerated() where lr >> 62 == 0 && lr & LR.hw == 0 && lr & LR.eoi != 0 { v |= 1 << i }
+            return v
+        case R.ichELRSR:
+            // A list register is empty when its State (bits 63:62) is Invalid and no EOI
+            // maintenance interrupt is owed: HW = 1 or EOI = 0 (IHI 0069 ICH_ELRSR_EL2).
+            var v: UInt64 = 0
+            for (i, lr) in ichLR[c].enumerated() where lr >> 62 == 0 && (lr & LR.hw != 0 || lr & LR.eoi == 0) { v |= 1 << i }
             return v
         case R.ichLR0..<(R.ichLR0 + UInt32(GICv3CPUInterface.listRegisters)): return ichLR[c][Int(e - R.ichLR0)]
         case R.dir, R.eoir0, R.eoir1, R.sgi0r, R.sgi1r, R.asgi1r: return nil   // write-only
@@ -94,8 +102,9 @@ public final class GICv3CPUInterface: GICSystemRegisters {
         case R.ap0r0 + 1, R.ap0r0 + 2, R.ap0r0 + 3, R.ap1r0 + 1, R.ap1r0 + 2, R.ap1r0 + 3: break
         case R.ctlr: gic.eoiMode[c] = v & 2 != 0
         case R.sre, R.sreEL2: break
-        case R.igrpen0: gic.igrpen0[c] = v & 1 != 0; gic.update(c)
-        case R.igrpen1: gic.igrpen1[c] = v & 1 != 0; gic.update(c)
+        // Every CPU's outputs: a 1-of-N SPI may move to or from another CPU.
+        case R.igrpen0: gic.igrpen0[c] = v & 1 != 0; gic.update()
+        case R.igrpen1: gic.igrpen1[c] = v & 1 != 0; gic.update()
         case R.sgi0r, R.sgi1r, R.asgi1r: sendSGI(v, from: c)
         case R.ichHCR: ichHCR[c] = v & 0xf800_7fff
         case R.ichVMCR: ichVMCR[c] = v
