@@ -123,3 +123,9 @@ if newer "$out/disk.img" "$0"; then
   mv "$out/disk.img.tmp" "$out/disk.img"
   echo "built $out/disk.img (ext4, /hello.txt: \"$HELLO\")"
 fi
+
+# Optional: the instruction-counting QEMU plugin (needs a host C compiler).
+if command -v gcc >/dev/null && newer "$out/insncount.so" "$here/linux/insncount.c"; then
+  gcc -O2 -shared -fPIC -fvisibility=hidden -Wall -Wextra -o "$out/insncount.so" "$here/linux/insncount.c"
+  echo "built $out/insncount.so"
+fi
