@@ -4,7 +4,7 @@
 SWIFT ?= swift
 HVSIM := .build/release/hvsim
 
-.PHONY: all deps images build run test bench clean
+.PHONY: all deps images build run run-baremetal test bench bench-linux clean
 
 all: build
 
@@ -14,12 +14,22 @@ deps:
 images: deps
 	@images/build-baremetal.sh
 	@images/difftest/build.sh
+	@images/build-linux.sh
 
 build: deps
 	$(SWIFT) build -c release
 
-# The default demo: the exception-level test guest, then the LZ benchmark guest.
+LINUX := images/cache/linux
+
+# The default demo: Debian's arm64 kernel with a busybox shell on the serial console,
+# 2 CPUs, the test disk as /dev/vda (a scratch copy). Ctrl-A x quits, as in QEMU.
 run: images build
+	@cp $(LINUX)/disk.img $(LINUX)/scratch-disk.img
+	$(HVSIM) run --cpus 2 --ram 1G --kernel $(LINUX)/Image --initrd $(LINUX)/initramfs.cpio.gz \
+		--append "console=ttyAMA0" --drive $(LINUX)/scratch-disk.img
+
+# The bare-metal demos: the exception-level test guest, then the LZ benchmark guest.
+run-baremetal: images build
 	$(HVSIM) run --el 2 --semihosting --kernel images/cache/baremetal/exceptions.elf
 	$(HVSIM) run --el 2 --semihosting --stats --kernel images/cache/bench/lz.elf
 
@@ -29,6 +39,9 @@ test: images build
 
 bench: images build
 	@python3 scripts/bench.py
+
+bench-linux: images build
+	@python3 scripts/bench_linux.py
 
 clean:
 	rm -rf .build images/cache

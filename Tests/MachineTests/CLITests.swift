@@ -51,6 +51,35 @@ import Testing
                           mentioning: "outside guest RAM")
     }
 
+    @Test func initrdLargerThanRAM() throws {
+        let big = [UInt8](repeating: 0x5a, count: 40 << 20)
+        try expectRefused(["run", "--kernel", Repo.path("images/cache/baremetal/tlb.elf"), "--ram", "32M",
+                           "--initrd", try temp("big-initrd", big)], mentioning: "does not fit")
+    }
+
+    @Test func brokenDeviceTree() throws {
+        let tlb = Repo.path("images/cache/baremetal/tlb.elf")
+        try expectRefused(["run", "--kernel", tlb, "--dtb", try temp("junk-dtb", [UInt8](repeating: 7, count: 64))],
+                          mentioning: "device tree")
+        // A real blob cut short.
+        let dtb = FileManager.default.temporaryDirectory.appendingPathComponent("hvsim-cli-\(getpid())-board.dtb").path
+        let (status, _, err) = try runHVSim(["run", "--kernel", tlb, "--dump-dtb", dtb])
+        #expect(status == 0, "\(err)")
+        let blob = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dtb)))
+        #expect(blob.count > 512 && blob.prefix(4) == [0xd0, 0x0d, 0xfe, 0xed])
+        try expectRefused(["run", "--kernel", tlb, "--dtb", try temp("cut-dtb", Array(blob.prefix(blob.count / 2)))],
+                          mentioning: "device tree")
+    }
+
+    @Test func badDeviceOptions() throws {
+        let tlb = Repo.path("images/cache/baremetal/tlb.elf")
+        try expectRefused(["run", "--kernel", tlb, "--gic", "4"], mentioning: "--gic")
+        try expectRefused(["run", "--kernel", tlb, "--serial", "telnet:1234"], mentioning: "--serial")
+        try expectRefused(["run", "--kernel", tlb, "--drive", "/nonexistent/disk.img"], mentioning: "/nonexistent/disk.img")
+        try expectRefused(["run", "--kernel", tlb, "--drive", "x.img,cache=none"], mentioning: "--drive")
+        try expectRefused(["run", "--kernel", tlb, "--rtc", "yesterday"], mentioning: "--rtc")
+    }
+
     @Test func guestStatusIsTheExitStatus() throws {
         let (ok, out, _) = try runHVSim(["run", "--el", "2", "--semihosting",
                                          "--kernel", Repo.path("images/cache/baremetal/tlb.elf")])

@@ -17,10 +17,12 @@ enum LinuxImages {
         }
     }
 
-    static func session(cpus: Int, append: String = "console=ttyAMA0", drive: String? = nil) throws -> GuestSession {
+    static func session(cpus: Int, append: String = "console=ttyAMA0", drive: String? = nil,
+                        gic: Int = 3) throws -> GuestSession {
         try require()
         var config = MachineConfig()
         config.cpus = cpus
+        config.gicVersion = gic
         config.ramSize = 1 << 30
         if let d = drive { config.drives = [Drive(path: d)] }
         var images = BootImages(kernel: kernel)
@@ -77,10 +79,25 @@ func host(_ tool: String, _ args: [String]) throws -> String {
         #expect(try s.command("mount /dev/vda /mnt && cat /mnt/hello.txt").contains("hello"))
         _ = try s.command("echo written-by-the-guest > /mnt/guest.txt && umount /mnt && sync")
 
+        // The virtio entropy device feeds /dev/hwrng; the virtio console is /dev/hvc0.
+        #expect(try s.command("cat /sys/class/misc/hw_random/rng_current").contains("virtio_rng"))
+        #expect(try s.command("head -c 4096 /dev/hwrng | wc -c").contains("4096"))
+        _ = try s.command("echo through-the-virtio-console > /dev/hvc0")
+        #expect(s.text.contains("through-the-virtio-console\r\n") || s.text.contains("through-the-virtio-console\n"))
+
         s.type("poweroff -f\n")
         #expect(s.runToStop() == .poweredOff(status: 0))
         let found = try host("debugfs", ["-R", "cat /guest.txt", disk])
         #expect(found.contains("written-by-the-guest"), "\(found)")
+    }
+
+    /// The same kernel on a GICv2 board (`--gic 2`) with two CPUs.
+    @Test func bootsWithGICv2() throws {
+        let s = try LinuxImages.session(cpus: 2, append: "console=ttyAMA0 hvsim.poweroff", gic: 2)
+        #expect(s.runToStop() == .poweredOff(status: 0))
+        #expect(s.text.contains(LinuxImages.marker))
+        #expect(s.text.contains("smp: Brought up 1 node, 2 CPUs"))
+        #expect(!s.text.contains("GICv3"))
     }
 
     /// Two boots with the same inputs: the same console bytes and instruction count.

@@ -48,6 +48,7 @@ func runHVSim(_ args: [String]) throws -> (Int32, String, String) {
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
+    p.standardInput = FileHandle.nullDevice
     try p.run()
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
