@@ -24,7 +24,7 @@ let package = Package(
         ]),
         .testTarget(name: "EmuTests", dependencies: ["Emu"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Emu"]),
-        .testTarget(name: "MachineTests", dependencies: ["Machine", "Emu"]),
+        .testTarget(name: "MachineTests", dependencies: ["Machine", "Emu", "Devices"]),
         .testTarget(name: "DiffTests", dependencies: ["Machine", "Emu"]),
     ],
     swiftLanguageModes: [.v5]

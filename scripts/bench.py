@@ -5,11 +5,10 @@ Runs are interleaved (hvsim, QEMU, hvsim, ...) and the best of each is compared,
 because the machines are noisy. The last line is the contract:
     ratio hvsim/qemu <hvsim time / QEMU time for the hash guest>
 """
-import re
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from benchlib import interleave, times
 
 ROOT = Path(__file__).resolve().parent.parent
 HVSIM = ROOT / ".build/release/hvsim"
@@ -17,14 +16,6 @@ RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 GUESTS = [("hash", "integer + memory hash over a 64 KiB buffer"),
           ("lz", "branchy byte-oriented LZ77 compress/decompress")]
 
-
-def timed(cmd):
-    start = time.perf_counter()
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
-    elapsed = time.perf_counter() - start
-    if p.returncode != 0 or "PASS" not in p.stdout:
-        sys.exit(f"benchmark run failed ({p.returncode}): {' '.join(map(str, cmd))}\n{p.stdout}{p.stderr}")
-    return elapsed, p.stdout + p.stderr
 
 
 def main():
@@ -36,20 +27,13 @@ def main():
         hv_cmd = [HVSIM, "run", "--el", "2", "--semihosting", "--stats", "--kernel", elf]
         qemu_cmd = ["qemu-system-aarch64", "-M", "virt,virtualization=on", "-cpu", "cortex-a57", "-m", "128M",
                     "-nographic", "-semihosting", "-kernel", elf]
-        hv_times, qemu_times, insns = [], [], 0
-        for _ in range(RUNS):
-            t, out = timed(hv_cmd)
-            hv_times.append(t)
-            m = re.search(r"hvsim: (\d+) instructions", out)
-            insns = int(m.group(1)) if m else 0
-            t, _ = timed(qemu_cmd)
-            qemu_times.append(t)
+        hv_times, qemu_times, insns = interleave(hv_cmd, qemu_cmd, RUNS, "PASS")
         hv, qemu = min(hv_times), min(qemu_times)
         results[name] = hv / qemu
         print(f"{name}: {what}")
-        print(f"  hvsim  best {hv:.3f} s of {' '.join(f'{t:.3f}' for t in hv_times)}"
+        print(f"  hvsim  best {hv:.3f} s of {times(hv_times)}"
               f"  ({insns / 1e6:.0f} M instructions, {insns / hv / 1e6:.0f} M instructions/s)")
-        print(f"  qemu   best {qemu:.3f} s of {' '.join(f'{t:.3f}' for t in qemu_times)}"
+        print(f"  qemu   best {qemu:.3f} s of {times(qemu_times)}"
               f"  (qemu-system-aarch64 -M virt,virtualization=on -cpu cortex-a57, TCG)")
         print(f"  {name} ratio hvsim/qemu {hv / qemu:.2f}")
     print(f"ratio hvsim/qemu {results['hash']:.2f}")

@@ -1,5 +1,6 @@
 import Foundation
 import Emu
+import Devices
 
 /// What to boot: the files and the command line, as QEMU's -kernel/-initrd/-append/-dtb.
 public struct BootImages: Sendable {
@@ -89,17 +90,12 @@ extension Machine {
     /// 32 bytes for the device tree's rng-seed, derived from the entropy seed (SplitMix64)
     /// so that a run stays reproducible; without an entropy seed, none.
     func rngSeed() -> [UInt8]? {
-        guard var z = config.entropySeed else { return nil }
-        var out: [UInt8] = []
-        for _ in 0..<4 {
-            z &+= 0x9e37_79b9_7f4a_7c15
-            var v = z
-            v = (v ^ (v >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            v = (v ^ (v >> 27)) &* 0x94d0_49bb_1331_11eb
-            v ^= v >> 31
-            for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * k))) }
+        guard let seed = config.entropySeed else { return nil }
+        var g = SplitMix64(seed: seed ^ 0x6474_622d_7365_6564)   // its own stream, not the device's
+        return (0..<4).flatMap { _ -> [UInt8] in
+            let v = g.next()
+            return (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) }
         }
-        return out
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Machine
+import Devices
 
 /// A tree with every kind of property value, reservations and a boot CPU.
 private func sampleBlob() -> [UInt8] {
@@ -46,17 +47,6 @@ private func parseError(_ blob: [UInt8]) -> String? {
     do { _ = try FDTParser.parse(blob); return nil } catch { return "\(error)" }
 }
 
-/// A fixed-seed generator (SplitMix64) so that the fuzz cases are the same every run.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 /// Runs a host tool if it is on PATH; nil when it is not. Output goes to files, not
 /// pipes, so that a large output cannot block the tool.
@@ -220,7 +210,7 @@ private func dtcDecompile(_ blob: [UInt8]) throws -> (status: Int32, stderr: Str
                 variants.append(t)
             }
         }
-        var rng = SplitMix64(state: 0x6864_7473_696d)
+        var rng = SplitMix64(seed: 0x6864_7473_696d)
         for _ in 0..<400 {
             var t = blob
             let i = Int.random(in: 0..<t.count, using: &rng)

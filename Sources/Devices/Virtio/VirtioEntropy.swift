@@ -40,11 +40,12 @@ public final class VirtioEntropy: VirtioDevice {
     }
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): small, fast, and every seed gives a full-period stream.
-struct SplitMix64 {
+/// SplitMix64 (Steele, Lea, Flood 2014): small, fast, and every seed gives a full-period
+/// stream. hvsim's deterministic randomness (entropy device, device-tree seeds, fuzz cases).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15
         var z = state
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
