@@ -66,6 +66,11 @@ public final class Machine {
     /// the place where input from outside enters. Returns true if it delivered anything.
     public var pollInput: ((_ idleFor: UInt64?) -> Bool)? = nil
     public var pollInterval: UInt64 = 1_000_000
+    /// How many times `pollInput` has been called: the position in the run where outside
+    /// input enters, the same in every run with the same inputs (record/replay use it).
+    public private(set) var polls: UInt64 = 0
+    /// Sees every byte sequence typed for the UART (`type`), when it is typed (recording).
+    public var onType: (([UInt8]) -> Void)? = nil
     private var stopFlag = false
     /// Bytes typed for the guest's UART, delivered as its receive FIFO has room.
     private var uartInput = PendingInput()
@@ -187,6 +192,7 @@ public final class Machine {
 
     /// Queues bytes for the guest's serial port (the UART, ttyAMA0).
     public func type(_ bytes: [UInt8]) {
+        onType?(bytes)
         uartInput.append(bytes)
         _ = uartInput.deliver(to: uart.receive)
     }
@@ -243,6 +249,7 @@ public final class Machine {
                 if executed >= limit { return .instructionLimit }
                 if now >= nextPoll, let poll = pollInput {
                     nextPoll = now &+ pollInterval
+                    polls &+= 1
                     _ = poll(0)
                     if stopFlag { return .stopRequested }
                 }
@@ -250,6 +257,7 @@ public final class Machine {
             if progressed { continue }
             // Every CPU waits: skip to the next event, or wait for input from outside.
             let deadline = nextDeadline(waiters: true)
+            if pollInput != nil { polls &+= 1 }
             if let poll = pollInput, poll(deadline == .max ? nil : deadline - now) {
                 if stopFlag { return .stopRequested }
                 continue

@@ -1,0 +1,50 @@
+import Emu
+
+/// A 64-bit hash of words (multiply-xorshift, word at a time): fast enough to hash all of
+/// RAM at the end of a run, and the same on every host.
+public struct StateHasher {
+    public private(set) var value: UInt64 = 0x6876_7369_6d2d_6831
+
+    public init() {}
+
+    @inline(__always) public mutating func add(_ w: UInt64) {
+        var h = (value ^ w) &* 0x9e37_79b9_7f4a_7c15
+        h ^= h >> 29
+        value = h &* 0xbf58_476d_1ce4_e5b9 ^ (h >> 32)
+    }
+
+    public mutating func add(bytes p: UnsafeRawPointer, count: Int) {
+        var i = 0
+        while i + 8 <= count { add(p.loadUnaligned(fromByteOffset: i, as: UInt64.self)); i += 8 }
+        var tail: UInt64 = 0
+        var k = 0
+        while i < count { tail |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << (8 * k); i += 1; k += 1 }
+        add(tail ^ UInt64(count) << 56)
+    }
+}
+
+extension Machine {
+    /// The architectural state of every CPU and the virtual time: what a checkpoint compares.
+    /// With `memory`, all of guest RAM too (the end of a run).
+    public func stateHash(memory: Bool) -> UInt64 {
+        var h = StateHasher()
+        h.add(now)
+        for c in cpus {
+            for r in 0..<Int(Reg.count) where r != Int(Reg.sink) { h.add(c.x[r]) }
+            for r in 0..<64 { h.add(c.v[r]) }
+            let s = c.st.pointee
+            for w in [s.pc, s.nzcv, s.daif, s.el, s.spsel, s.pan, s.icount, s.spEL0, s.spEL1, s.spEL2,
+                      s.elrEL1, s.elrEL2, s.spsrEL1, s.spsrEL2, s.esrEL1, s.esrEL2, s.farEL1, s.farEL2,
+                      s.sctlrEL1, s.ttbr0EL1, s.ttbr1EL1, s.tcrEL1, s.mairEL1, s.vbarEL1, s.tpidrEL1,
+                      s.tpidrEL0, s.hcrEL2, s.vttbrEL2, s.vtcrEL2, s.sctlrEL2, s.vbarEL2,
+                      s.cntpCtl, s.cntpCval, s.cntvCtl, s.cntvCval, s.cntvoffEL2, s.fpcr, s.fpsr] {
+                h.add(w)
+            }
+            h.add((s.irqLine ? 1 : 0) | (s.fiqLine ? 2 : 0) | (s.event ? 4 : 0))
+        }
+        if memory {
+            for b in bus.banks { h.add(bytes: b.host, count: Int(b.size)) }
+        }
+        return h.value
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import Machine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `hvsim record -o RUN.hvrec <run options>`: a run whose outside inputs are logged.
+struct Record: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run like `hvsim run` and record every input from outside the machine, for `hvsim replay`.")
+
+    @Option(name: .shortAndLong, help: "The recording to write.") var output: String
+    @Option(help: "Take a state-hash checkpoint every N input polls (a poll is about every million instructions).")
+    var checkpointEvery: UInt64 = 16
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        var opts = options
+        // Host-dependent choices are fixed now, so the replay makes the same ones.
+        if opts.rtc == "host" { opts.rtc = String(time(nil)) }
+        var files = [try RunLog.FileIdentity(role: "kernel", path: opts.kernel)]
+        if let f = opts.initrd { files.append(try RunLog.FileIdentity(role: "initrd", path: f)) }
+        if let f = opts.dtb { files.append(try RunLog.FileIdentity(role: "dtb", path: f)) }
+        for d in opts.drive { files.append(try RunLog.FileIdentity(role: "drive", path: try RunOptions.parseDrive(d).path)) }
+        let header = RunLog.Header(arguments: Record.runArguments(rtc: opts.rtc), files: files,
+                                   checkpointEvery: checkpointEvery)
+        try opts.execute(RecordHooks(header: header, path: output))
+    }
+
+    /// This command's arguments without the record-only options, with `--rtc` resolved.
+    static func runArguments(rtc: String?) -> [String] {
+        var args = Array(CommandLine.arguments.drop { $0 != "record" }.dropFirst())
+        var out: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if ["-o", "--output", "--checkpoint-every"].contains(a) { i += 2; continue }
+            if a.hasPrefix("--output=") || a.hasPrefix("--checkpoint-every=") { i += 1; continue }
+            if a == "--rtc", i + 1 < args.count, let r = rtc { args[i + 1] = r }
+            if a.hasPrefix("--rtc="), let r = rtc { out.append("--rtc=\(r)"); i += 1; continue }
+            out.append(a)
+            i += 1
+        }
+        return out
+    }
+}
+
+final class RecordHooks: RunHooks {
+    let header: RunLog.Header
+    let path: String
+    var recorder: Recorder?
+
+    init(header: RunLog.Header, path: String) { self.header = header; self.path = path }
+
+    func prepare(_ machine: Machine, _ host: HostConsole) { recorder = Recorder(machine: machine, header: header) }
+
+    func finish(_ machine: Machine, _ stop: StopReason) throws {
+        guard let r = recorder else { return }
+        r.finish(stop)
+        let bytes = try r.log.encoded()
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+            throw ValidationError("--output: cannot write \(path)")
+        }
+        fputs("hvsim: recorded \(r.log.events.count) events in \(bytes.count) bytes to \(path)\n", stderr)
+    }
+}
+
+/// `hvsim replay RUN.hvrec`: runs a recording again and checks that it goes the same way.
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a recording again, feeding its inputs back, and check the state hashes.")
+
+    @Argument(help: "A recording made by `hvsim record`.") var recording: String
+    @Option(help: "Where the guest's console output goes: file:PATH, none, or stdout (default).")
+    var serial: String = "stdout"
+
+    func run() throws {
+        let log = try RunLog(bytes: try Loader.readFile(recording), name: recording)
+        for f in log.header.files {
+            let now: RunLog.FileIdentity
+            do { now = try RunLog.FileIdentity(role: f.role, path: f.path) }
+            catch { throw ValidationError("\(f.role) \(f.path) of the recording cannot be read") }
+            guard now == f else {
+                throw ValidationError("\(f.role) \(f.path) is not the file that was recorded (size or content changed)")
+            }
+        }
+        var opts = try RunOptions.parse(log.header.arguments)
+        // Input comes from the recording only; the terminal is left alone.
+        opts.serial = serial == "stdout" ? "file:/dev/stdout" : serial
+        try opts.execute(ReplayHooks(log: log))
+    }
+}
+
+final class ReplayHooks: RunHooks {
+    let log: RunLog
+    var replayer: Replayer?
+
+    init(log: RunLog) { self.log = log }
+
+    func prepare(_ machine: Machine, _ host: HostConsole) { replayer = Replayer(machine: machine, log: log) }
+
+    func finish(_ machine: Machine, _ stop: StopReason) throws {
+        guard let r = replayer else { return }
+        if let why = r.finish(stop) {
+            fputs("hvsim: replay diverged: \(why)\n", stderr)
+            throw ExitCode(1)
+        }
+        fputs("hvsim: replay matches the recording (\(r.checkpointsVerified) checkpoints and the final state)\n", stderr)
+    }
+}

@@ -1,0 +1,210 @@
+import ArgumentParser
+import Foundation
+import Emu
+import Machine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The options of `hvsim run` (and `hvsim record`, which takes the same ones).
+struct RunOptions: ParsableArguments {
+
+    @Option(help: "Kernel to boot: ELF, arm64 Linux Image or raw binary.") var kernel: String
+    @Option(help: "Kernel format: auto (ELF or arm64 Image) or raw (binary loaded at RAM base + 512 KiB).")
+    var format: String = "auto"
+    @Option(help: "Guest RAM size (e.g. 128M, 1G; a plain number is MiB).") var ram: String = "128M"
+    @Option(help: "Number of CPUs (1-8).") var cpus: Int = 1
+    @Option(help: "Exception level to start in: 1, or 2 (EL2 available to the guest).") var el: Int = 1
+    @Flag(help: "Serve Arm semihosting calls (HLT #0xF000), as QEMU's -semihosting.") var semihosting = false
+    @Option(help: "Initial RAM disk (initramfs) to load for the kernel.") var initrd: String?
+    @Option(help: "Kernel command line.") var append: String?
+    @Option(help: "Use this device tree blob instead of the board's own (its /chosen gets --append and --initrd).")
+    var dtb: String?
+    @Option(help: "Write the device tree the guest would get to FILE and exit.") var dumpDtb: String?
+    @Option(help: "Interrupt controller version: 3 (default) or 2.") var gic: Int = 3
+    @Option(help: ArgumentHelp("Disk image for a virtio block device: PATH or PATH,readonly (repeatable).",
+                               valueName: "file")) var drive: [String] = []
+    @Flag(help: "No virtio entropy device.") var noRng = false
+    @Option(help: "Where the serial port goes: stdio (default; the terminal in raw mode, Ctrl-A x quits), file:PATH or none.")
+    var serial: String = "stdio"
+    @Option(help: "Real-time clock start: a Unix time in seconds, or 'host' for the host's clock (default: 2026-01-01, reproducible).")
+    var rtc: String?
+    @Option(help: "Trace: 'insn' prints every instruction, disassembled, to stderr.") var trace: String?
+    @Option(help: "Start the trace after this many instructions of a CPU.") var traceFrom: UInt64 = 0
+    @Option(help: "Stop after this many instructions (all CPUs together).") var maxInsns: UInt64?
+    @Option(help: ArgumentHelp("Stop when a CPU reaches this address (repeatable); prints its registers.",
+                               valueName: "addr")) var `break`: [String] = []
+    @Flag(help: "Print run statistics (instructions, time) to stderr at exit.") var stats = false
+
+    func validate() throws {
+        guard parseSize(ram) != nil else { throw ValidationError("--ram '\(ram)' is not a size like 128M or 1G") }
+        guard format == "auto" || format == "raw" else {
+            throw ValidationError("--format '\(format)' is not known (auto or raw)")
+        }
+        guard gic == 2 || gic == 3 else { throw ValidationError("--gic \(gic) is not known (2 or 3)") }
+        for d in drive { _ = try RunOptions.parseDrive(d) }
+        _ = try SerialSpec.parse(serial)
+        if let r = rtc, r != "host", UInt32(r) == nil { throw ValidationError("--rtc '\(r)' is not 'host' or a Unix time in seconds") }
+        if let t = trace, t != "insn" { throw ValidationError("--trace '\(t)' is not known (available: insn)") }
+    }
+
+    /// Builds the machine, boots it and runs it to a stop; `hooks` let record and replay
+    /// take part (they see the machine after boot and the stop reason at the end).
+    func execute(_ hooks: RunHooks? = nil) throws {
+        var config = MachineConfig()
+        config.ramSize = parseSize(ram)!
+        config.cpus = cpus
+        config.startEL = el
+        config.semihosting = semihosting
+        config.gicVersion = gic
+        config.drives = try drive.map(RunOptions.parseDrive)
+        if noRng { config.entropySeed = nil }
+        if let r = rtc { config.rtcBase = r == "host" ? UInt32(truncatingIfNeeded: time(nil)) : UInt32(r)! }
+        let machine = try Machine(config)
+        let host = try HostConsole(spec: try SerialSpec.parse(serial))
+        defer { host.restore() }
+        machine.console = { host.write($0) }
+        connectInput(machine, host)
+        hooks?.prepare(machine, host)
+        var images = BootImages(kernel: kernel)
+        images.rawKernel = format == "raw"
+        images.initrd = initrd
+        images.append = append
+        images.dtb = dtb
+        let blob = try machine.boot(images)
+        if let out = dumpDtb {
+            guard FileManager.default.createFile(atPath: out, contents: Data(blob)) else {
+                throw ValidationError("--dump-dtb: cannot write \(out)")
+            }
+            return
+        }
+        if trace == "insn" { installInstructionTrace(machine) }
+        let stops = try self.break.map { text -> UInt64 in
+            let digits = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
+            guard let a = UInt64(digits, radix: 16) else { throw ValidationError("--break '\(text)' is not a hex address") }
+            return a
+        }
+        for c in machine.cpus { c.breakpoints = Set(stops) }
+        let start = DispatchTimeShim.now()
+        let stop = machine.run(limit: maxInsns ?? .max)
+        host.flush()
+        try hooks?.finish(machine, stop)
+        let seconds = DispatchTimeShim.since(start)
+        if stats {
+            let insns = machine.cpus.reduce(UInt64(0)) { $0 + $1.st.pointee.icount }
+            let rate = seconds > 0 ? Double(insns) / seconds / 1e6 : 0
+            let irqs = machine.gic.acknowledged.enumerated().filter { $0.element > 0 }
+                .map { "\($0.offset):\($0.element)" }.joined(separator: " ")
+            fputs("hvsim: virtual time \(String(format: "%.3f", Double(machine.nanoseconds(machine.now)) / 1e9)) s; interrupts taken (INTID:count) \(irqs)\n", stderr)
+            fputs("hvsim: \(insns) instructions in \(String(format: "%.3f", seconds)) s (\(String(format: "%.1f", rate)) M/s)\n", stderr)
+        }
+        switch stop {
+        case .poweredOff(let status): throw ExitCode(status)
+        case .reset: fputs("hvsim: guest requested a system reset; stopping\n", stderr)
+        case .instructionLimit:
+            let where_ = machine.cpus.map { "cpu\($0.index) EL\($0.el) pc \(hex($0.pc))" }.joined(separator: ", ")
+            fputs("hvsim: stopped after the --max-insns limit (\(where_))\n", stderr); throw ExitCode(4)
+        case .breakpoint(let cpu, let pc):
+            fputs("hvsim: breakpoint on cpu\(cpu) at \(hex(pc)) after \(machine.cpus[cpu].st.pointee.icount) instructions\n", stderr)
+            fputs(registerDump(machine.cpus[cpu]), stderr)
+            throw ExitCode(5)
+        case .stopRequested: break            // Ctrl-A x: the user quit
+        case .deadlock:
+            fputs("hvsim: every CPU is waiting for an interrupt that nothing can raise\n", stderr); throw ExitCode(3)
+        }
+    }
+
+    /// Feeds terminal input to the guest. With a terminal, an idle guest waits in host time
+    /// for its next timer event (so it keeps pace with the user); otherwise idle virtual time
+    /// is skipped at once. Ctrl-A x stops the machine.
+    func connectInput(_ machine: Machine, _ host: HostConsole) {
+        let paced = host.isRawTerminal
+        machine.pollInput = { idleFor in
+            host.flush()
+            guard host.hasInput else { return false }
+            var timeout: Int32 = 0
+            if let t = idleFor {
+                if paced { timeout = Int32(min(machine.nanoseconds(t) / 1_000_000, 1000)) }
+            } else {
+                timeout = -1    // nothing can happen in the guest until input arrives
+            }
+            switch host.poll(timeoutMilliseconds: timeout) {
+            case .input(let bytes): machine.type(bytes); return true
+            case .quit: machine.requestStop(); return true
+            case .none: return false
+            }
+        }
+    }
+
+    /// `PATH`, `PATH,readonly` or QEMU's `file=PATH[,readonly=on]`.
+    static func parseDrive(_ s: String) throws -> Drive {
+        var path: String? = nil, readOnly = false
+        for (i, part) in s.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+            switch part {
+            case "readonly", "readonly=on", "readonly=true": readOnly = true
+            case "readonly=off", "format=raw", "if=virtio", "if=none": break
+            case _ where part.hasPrefix("file="): path = String(part.dropFirst(5))
+            case _ where i == 0 && !part.contains("="): path = String(part)
+            default: throw ValidationError("--drive '\(s)': unknown part '\(part)' (expected PATH[,readonly])")
+            }
+        }
+        guard let p = path, !p.isEmpty else { throw ValidationError("--drive '\(s)': no file given") }
+        return Drive(path: p, readOnly: readOnly)
+    }
+
+
+    func registerDump(_ c: CPU) -> String {
+        var out = ""
+        for r in 0..<31 { out += "x\(r)=\(hex(c[r]))" + (r % 4 == 3 ? "\n" : " ") }
+        let s = c.st.pointee
+        out += "sp=\(hex(c.sp)) pstate=\(hex(c.pstate))\n"
+        out += "vbar_el1=\(hex(s.vbarEL1)) ttbr1_el1=\(hex(s.ttbr1EL1))\n"
+        out += "elr_el1=\(hex(s.elrEL1)) esr_el1=\(hex(s.esrEL1)) far_el1=\(hex(s.farEL1)) spsr_el1=\(hex(s.spsrEL1))\n"
+        out += "elr_el2=\(hex(s.elrEL2)) esr_el2=\(hex(s.esrEL2)) far_el2=\(hex(s.farEL2)) hpfar_el2=\(hex(s.hpfarEL2))\n"
+        return out
+    }
+
+    /// Prints each instruction with the registers it wrote (seen when the next one starts:
+    /// a line is held until then; an exception entry shows as the registers it changed).
+    func installInstructionTrace(_ machine: Machine) {
+        let dis = Disassembler()
+        for cpu in machine.cpus {
+            let from = traceFrom
+            var pending: String? = nil
+            var last = [UInt64](repeating: 0, count: 33)
+            cpu.tracer = { c, pc in
+                if c.st.pointee.icount < from { return }
+                var regs = [UInt64](repeating: 0, count: 33)
+                for r in 0..<31 { regs[r] = c[r] }
+                regs[31] = c.sp; regs[32] = c.st.pointee.nzcv
+                if c.x[31] != 0 { fputs("ZR=\(hex(c.x[31]))\n", stderr); c.x[31] = 0 }
+                if let line = pending {
+                    var written = ""
+                    for r in 0..<33 where regs[r] != last[r] {
+                        written += " " + (r == 31 ? "sp" : r == 32 ? "nzcv" : "x\(r)") + "=" + hex(regs[r])
+                    }
+                    fputs(line + (written.isEmpty ? "" : "  ;" + written) + "\n", stderr)
+                }
+                last = regs
+                let word = c.debugRead(pc, size: 4).map { UInt32(truncatingIfNeeded: $0) }
+                let text = word.flatMap { dis.text($0, pc: pc) } ?? "<unreadable>"
+                let w = word.map { String(format: "%08x", $0) } ?? "????????"
+                pending = "cpu\(c.index) EL\(c.el) \(hex(pc)): \(w)  \(text)"
+            }
+        }
+    }
+}
+
+/// How `record` and `replay` take part in a run.
+protocol RunHooks {
+    /// After boot, before the first instruction.
+    func prepare(_ machine: Machine, _ host: HostConsole)
+    /// After the machine stopped, before the stop is reported.
+    func finish(_ machine: Machine, _ stop: StopReason) throws
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Boot a kernel or bare-metal program on the virt board.")
+    @OptionGroup var options: RunOptions
+    func run() throws { try options.execute() }
+}

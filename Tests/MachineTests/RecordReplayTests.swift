@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+import Machine
+
+/// Runs hvsim with `input` on its standard input; returns (status, stdout, stderr).
+func runHVSim(_ args: [String], input: String) throws -> (Int32, String, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: Repo.hvsim)
+    p.arguments = args
+    let inPipe = Pipe(), out = Pipe(), err = Pipe()
+    p.standardInput = inPipe
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    inPipe.fileHandleForWriting.write(Data(input.utf8))
+    try inPipe.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// Runs hvsim and types each of `lines` after the next shell prompt appears on its output,
+/// as a person would; returns (status, stdout, stderr).
+func runHVSimInteractively(_ args: [String], lines: [String], prompt: String = "# ") throws -> (Int32, String, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: Repo.hvsim)
+    p.arguments = args
+    let inPipe = Pipe(), out = Pipe(), err = Pipe()
+    p.standardInput = inPipe
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    var output = Data()
+    var pending = lines[...]
+    var seen = 0                                     // prompts answered so far
+    while true {
+        let chunk = out.fileHandleForReading.availableData
+        if chunk.isEmpty { break }                   // end of output: hvsim exited
+        output.append(chunk)
+        let text = String(decoding: output, as: UTF8.self)
+        let prompts = text.components(separatedBy: prompt).count - 1
+        while seen < prompts, let line = pending.first {
+            inPipe.fileHandleForWriting.write(Data((line + "\n").utf8))
+            pending = pending.dropFirst()
+            seen += 1
+        }
+    }
+    try? inPipe.fileHandleForWriting.close()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+@Suite(.serialized) struct RecordReplayTests {
+    private func temp(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("hvsim-rr-\(getpid())-\(name)").path
+    }
+
+    /// An interactive Linux session (commands typed on the serial port, the RTC from the host
+    /// clock) replays to the same console output and final state.
+    @Test func linuxSessionReplaysExactly() throws {
+        try LinuxImages.require()
+        let log = temp("linux.hvrec")
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let run = ["--kernel", LinuxImages.kernel, "--initrd", LinuxImages.initrd, "--append", "console=ttyAMA0",
+                   "--ram", "1G", "--cpus", "2", "--rtc", "host"]
+        let typed = ["echo typed-$((6*7))", "date +%s", "head -c 8 /dev/hwrng | od -An -tx1", "poweroff -f"]
+        let (status, recorded, err) = try runHVSimInteractively(["record", "-o", log] + run, lines: typed)
+        #expect(status == 0, "\(err)")
+        #expect(recorded.contains("typed-42"), "\(recorded.suffix(500))")
+        let size = (try FileManager.default.attributesOfItem(atPath: log)[.size] as? Int) ?? 0
+        #expect(size > 0 && size < 200_000, "recording of \(size) bytes")
+
+        let (rstatus, replayed, rerr) = try runHVSim(["replay", log], input: "")
+        #expect(rstatus == 0, "\(rerr)")
+        #expect(rerr.contains("replay matches the recording"), "\(rerr)")
+        #expect(replayed == recorded)
+    }
+
+    /// Bad recordings are refused with one clear line and status 2; a recording whose
+    /// checkpoint does not match what the run computes is reported as a divergence.
+    @Test func badRecordingsAreRefused() throws {
+        let guest = Repo.path("images/cache/baremetal/smp.elf")
+        let log = temp("smp.hvrec")
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let (status, _, err) = try runHVSim(["record", "-o", log, "--checkpoint-every", "1", "--el", "2",
+                                             "--semihosting", "--cpus", "2", "--kernel", guest], input: "")
+        #expect(status == 0, "\(err)")
+        let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: log)))
+        let (ok, _, okErr) = try runHVSim(["replay", log], input: "")
+        #expect(ok == 0, "\(okErr)")
+
+        func refused(_ bytes: [UInt8], _ text: String) throws {
+            let f = temp("bad.hvrec")
+            defer { try? FileManager.default.removeItem(atPath: f) }
+            try Data(bytes).write(to: URL(fileURLWithPath: f))
+            let (s, _, e) = try runHVSim(["replay", f], input: "")
+            #expect(s == 2, "\(e)")
+            #expect(e.hasPrefix("hvsim: error: ") && e.contains(text), "\(e)")
+        }
+        try refused(Array(good.prefix(good.count / 2)), "checksum")
+        var flipped = good
+        flipped[good.count / 2] ^= 0x40
+        try refused(flipped, "checksum")
+        var version = good
+        version[8] = 9
+        try refused(version, "version 9")
+        try refused(Array("#!/bin/sh\necho not a recording\n".utf8), "not an hvsim recording")
+
+        // A well-formed recording of a different state: the replay says where it diverged.
+        var tampered = try RunLog(bytes: good, name: "good")
+        let k = try #require(tampered.events.firstIndex { $0.kind == .checkpoint })
+        tampered.events[k].payload[0] ^= 1
+        let f = temp("tampered.hvrec")
+        defer { try? FileManager.default.removeItem(atPath: f) }
+        try Data(try tampered.encoded()).write(to: URL(fileURLWithPath: f))
+        let (d, _, dErr) = try runHVSim(["replay", f], input: "")
+        #expect(d == 1 && dErr.contains("replay diverged: state differs at checkpoint"), "\(dErr)")
+    }
+
+    @Test func replayRefusesAChangedImage() throws {
+        let original = Repo.path("images/cache/baremetal/tlb.elf")
+        let copy = temp("tlb.elf")
+        let log = temp("tlb.hvrec")
+        defer { for f in [copy, log] { try? FileManager.default.removeItem(atPath: f) } }
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: original, toPath: copy)
+        let (status, _, err) = try runHVSim(["record", "-o", log, "--el", "2", "--semihosting", "--kernel", copy], input: "")
+        #expect(status == 0, "\(err)")
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: copy))
+        try h.seekToEnd()
+        h.write(Data([0]))
+        try h.close()
+        let (s, _, e) = try runHVSim(["replay", log], input: "")
+        #expect(s == 2 && e.contains("not the file that was recorded"), "\(e)")
+    }
+}
