@@ -4,7 +4,7 @@
 SWIFT ?= swift
 HVSIM := .build/release/hvsim
 
-.PHONY: all deps images build run run-baremetal test bench bench-linux clean
+.PHONY: all deps images build run run-baremetal test bench bench-linux bench-record clean
 
 all: build
 
@@ -42,6 +42,9 @@ bench: images build
 
 bench-linux: images build
 	@python3 scripts/bench_linux.py
+
+bench-record: images build
+	@python3 scripts/bench_record.py
 
 clean:
 	rm -rf .build images/cache

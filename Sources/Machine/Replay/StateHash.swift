@@ -1,4 +1,7 @@
 import Emu
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A 64-bit hash of words (multiply-xorshift, word at a time): fast enough to hash all of
 /// RAM at the end of a run, and the same on every host.
@@ -43,8 +46,27 @@ extension Machine {
             h.add((s.irqLine ? 1 : 0) | (s.fiqLine ? 2 : 0) | (s.event ? 4 : 0))
         }
         if memory {
-            for b in bus.banks { h.add(bytes: b.host, count: Int(b.size)) }
+            for b in bus.banks { Machine.hashNonZeroPages(b.host, size: Int(b.size), into: &h) }
         }
         return h.value
+    }
+
+    /// Adds every 4 KiB page that is not all zeros, with its index. Pages the host never
+    /// backed (mincore: not resident) are zero without reading them, so hashing a big, mostly
+    /// untouched RAM costs what the guest touched; the value does not depend on residency.
+    static func hashNonZeroPages(_ base: UnsafeMutableRawPointer, size: Int, into h: inout StateHasher) {
+        let page = 4096, pages = size / page
+        var resident = [UInt8](repeating: 1, count: pages)
+        #if canImport(Glibc)
+        if mincore(base, size, &resident) != 0 { for i in 0..<pages { resident[i] = 1 } }
+        #endif
+        for i in 0..<pages where resident[i] & 1 != 0 {
+            let p = base + i * page
+            var any: UInt64 = 0
+            for k in stride(from: 0, to: page, by: 8) { any |= p.load(fromByteOffset: k, as: UInt64.self) }
+            if any == 0 { continue }
+            h.add(UInt64(i))
+            h.add(bytes: p, count: page)
+        }
     }
 }
