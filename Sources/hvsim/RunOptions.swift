@@ -29,7 +29,10 @@ struct RunOptions: ParsableArguments {
     var serial: String = "stdio"
     @Option(help: "Real-time clock start: a Unix time in seconds, or 'host' for the host's clock (default: 2026-01-01, reproducible).")
     var rtc: String?
-    @Option(help: "Trace: 'insn' prints every instruction, disassembled, to stderr.") var trace: String?
+    @Option(help: "Trace classes, comma-separated: insn (every instruction, disassembled, with the registers it wrote), exc (exceptions), irq (interrupts), mmio (device accesses). To stderr, or with --trace-out to a timeline.")
+    var trace: String?
+    @Option(help: "Write the exc/irq/mmio events as a Chrome trace-event / Perfetto JSON timeline to FILE.")
+    var traceOut: String?
     @Option(help: "Start the trace after this many instructions of a CPU.") var traceFrom: UInt64 = 0
     @Option(help: "Stop after this many instructions (all CPUs together).") var maxInsns: UInt64?
     @Option(help: ArgumentHelp("Stop when a CPU reaches this address (repeatable); prints its registers.",
@@ -45,7 +48,10 @@ struct RunOptions: ParsableArguments {
         for d in drive { _ = try RunOptions.parseDrive(d) }
         _ = try SerialSpec.parse(serial)
         if let r = rtc, r != "host", UInt32(r) == nil { throw ValidationError("--rtc '\(r)' is not 'host' or a Unix time in seconds") }
-        if let t = trace, t != "insn" { throw ValidationError("--trace '\(t)' is not known (available: insn)") }
+        let classes = try traceClasses()
+        if traceOut != nil && classes.subtracting([.insn]).isEmpty {
+            throw ValidationError("--trace-out needs event classes in --trace (exc, irq, mmio)")
+        }
     }
 
     /// Builds the machine, boots it and runs it to a stop; `hooks` let record and replay
@@ -78,7 +84,10 @@ struct RunOptions: ParsableArguments {
             }
             return
         }
-        if trace == "insn" { installInstructionTrace(machine) }
+        let classes = try traceClasses()
+        if classes.contains(.insn) { installInstructionTrace(machine) }
+        let events = classes.subtracting([.insn]).isEmpty ? nil
+            : EventTrace(machine: machine, classes: classes, text: traceOut == nil ? { fputs($0 + "\n", stderr) } : nil)
         let stops = try self.break.map { text -> UInt64 in
             let digits = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
             guard let a = UInt64(digits, radix: 16) else { throw ValidationError("--break '\(text)' is not a hex address") }
@@ -88,6 +97,11 @@ struct RunOptions: ParsableArguments {
         let start = DispatchTimeShim.now()
         let stop = machine.run(limit: maxInsns ?? .max)
         host.flush()
+        if let out = traceOut, let e = events {
+            guard FileManager.default.createFile(atPath: out, contents: Data(e.timeline().utf8)) else {
+                throw ValidationError("--trace-out: cannot write \(out)")
+            }
+        }
         try hooks?.finish(machine, stop)
         let seconds = DispatchTimeShim.since(start)
         if stats {
@@ -134,6 +148,17 @@ struct RunOptions: ParsableArguments {
             case .none: return false
             }
         }
+    }
+
+    /// The classes named by --trace.
+    func traceClasses() throws -> Set<TraceClass> {
+        guard let t = trace else { return [] }
+        return Set(try t.split(separator: ",").map { name -> TraceClass in
+            guard let c = TraceClass(rawValue: String(name)) else {
+                throw ValidationError("--trace: unknown class '\(name)' (available: \(TraceClass.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return c
+        })
     }
 
     /// `PATH`, `PATH,readonly` or QEMU's `file=PATH[,readonly=on]`.

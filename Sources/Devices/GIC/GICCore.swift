@@ -34,6 +34,8 @@ public final class GICCore {
     var fiqEnable: [Bool]
     /// Active priorities per CPU: bit n set when group priority n*8 is active (ICC_AP0R0/AP1R0).
     var activePriorities0: [UInt32], activePriorities1: [UInt32]
+    /// Sees acknowledges (true) and ends of interrupt (false): CPU, INTID (tracing).
+    public var onInterrupt: ((Int, Int, Bool) -> Void)? = nil
     /// Interrupts acknowledged so far, per INTID (all CPUs), for statistics.
     public private(set) var acknowledged: [UInt64]
     /// Whether the GICv2 CPU interface is the one in use (affects routing and IAR).
@@ -172,6 +174,7 @@ public final class GICCore {
         latch[s] = false
         active[s] = true
         acknowledged[intid] &+= 1
+        onInterrupt?(cpu, intid, true)
         let bit = UInt32(1) << (groupPriority(p, cpu: cpu, group1: g1) >> 3)
         if g1 { activePriorities1[cpu] |= bit } else { activePriorities0[cpu] |= bit }
         update(cpu)
@@ -185,6 +188,7 @@ public final class GICCore {
         // "A write of a Special INTID is ignored" (IHI 0069 ICC_EOIR0/1_EL1); GICC_EOIR allows
         // the spurious ID too, and reads of 1020-1023 need no matching EOI.
         guard intid < 1020 else { return }
+        onInterrupt?(cpu, intid, false)
         if g1 {
             let a = activePriorities1[cpu]; if a != 0 { activePriorities1[cpu] = a & (a - 1) }
         } else {

@@ -66,6 +66,8 @@ public final class CPU {
     /// Host-side breakpoints (gdb, tests); checked when a block starts.
     public var breakpoints: Set<UInt64> = [] { didSet { st.pointee.hasBreakpoints = !breakpoints.isEmpty } }
     var hasBreakpoints: Bool { st.pointee.hasBreakpoints }
+    /// Called on each exception entry (tracing): kind, syndrome, from EL, to EL, return address.
+    public var onException: ((CPU, VectorKind, UInt64, UInt64, UInt64, UInt64) -> Void)? = nil
     /// Called before every instruction when set (tracing). Slow: only with --trace.
     public var tracer: ((CPU, UInt64) -> Void)? = nil
     /// In user-mode emulation, the exception that stopped the run (ESR, FAR).

@@ -43,6 +43,7 @@ extension CPU {
             return
         }
         let from = s.pointee.el
+        onException?(self, kind, esr, from, target, returnPC)
         let spsr = pstate
         bankSP()
         var vectorBase: UInt64

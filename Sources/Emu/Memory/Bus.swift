@@ -97,10 +97,18 @@ public final class Bus {
         return nil
     }
 
+    /// Sees every device access (tracing): region name, physical address, size, value,
+    /// whether it is a write, and the CPU.
+    public var onMMIO: ((String, UInt64, Int, UInt64, Bool, Int) -> Void)? = nil
+
     /// Physical read for the slow path; nil means an external abort.
     public func read(_ pa: UInt64, size: Int, cpu: Int = 0) -> UInt64? {
         if let h = host(pa) { return loadLE(h, size) }
-        if let r = region(pa) { return r.handler.read(offset: pa - r.base, size: size, cpu: cpu) }
+        if let r = region(pa) {
+            let v = r.handler.read(offset: pa - r.base, size: size, cpu: cpu)
+            onMMIO?(r.name, pa, size, v, false, cpu)
+            return v
+        }
         return nil
     }
 
@@ -108,7 +116,11 @@ public final class Bus {
     @discardableResult
     public func write(_ pa: UInt64, size: Int, value: UInt64, cpu: Int = 0) -> Bool {
         if let h = host(pa) { storeLE(h, size, value); return true }
-        if let r = region(pa) { r.handler.write(offset: pa - r.base, size: size, value: value, cpu: cpu); return true }
+        if let r = region(pa) {
+            onMMIO?(r.name, pa, size, value, true, cpu)
+            r.handler.write(offset: pa - r.base, size: size, value: value, cpu: cpu)
+            return true
+        }
         return false
     }
 
