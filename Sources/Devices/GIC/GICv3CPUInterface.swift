@@ -46,6 +46,7 @@ public final class GICv3CPUInterface: GICSystemRegisters {
 
     public func readRegister(_ cpu: CPU, encoding e: UInt32) -> UInt64? {
         let c = cpu.index, R = Reg.self
+        if isVirtual(cpu, e) { return virtualRead(c, e) }
         switch e {
         case R.pmr: return UInt64(gic.priorityMask(c))
         case R.iar0: return UInt64(gic.acknowledge(c, group1: false))
@@ -70,7 +71,7 @@ public final class GICv3CPUInterface: GICSystemRegisters {
         case R.ichAP0R0: return ichAP0R[c]
         case R.ichAP1R0: return ichAP1R[c]
         case R.ichAP0R0 + 1, R.ichAP0R0 + 2, R.ichAP0R0 + 3, R.ichAP1R0 + 1, R.ichAP1R0 + 2, R.ichAP1R0 + 3: return 0
-        case R.ichMISR: return 0
+        case R.ichMISR: return maintenanceStatus(c)
         case R.ichEISR:
             // An EOI maintenance interrupt is owed: State Invalid, HW = 0, EOI (bit 41) = 1.
             var v: UInt64 = 0
@@ -90,6 +91,7 @@ public final class GICv3CPUInterface: GICSystemRegisters {
 
     public func writeRegister(_ cpu: CPU, encoding e: UInt32, value v: UInt64) -> Bool {
         let c = cpu.index, R = Reg.self
+        if isVirtual(cpu, e) { return virtualWrite(c, e, v) }
         switch e {
         case R.pmr: gic.setPriorityMask(c, UInt8(truncatingIfNeeded: v))
         case R.eoir0: gic.endOfInterrupt(c, intid: Int(v & 0xff_ffff), group1: false)
@@ -106,12 +108,14 @@ public final class GICv3CPUInterface: GICSystemRegisters {
         case R.igrpen0: gic.igrpen0[c] = v & 1 != 0; gic.update()
         case R.igrpen1: gic.igrpen1[c] = v & 1 != 0; gic.update()
         case R.sgi0r, R.sgi1r, R.asgi1r: sendSGI(v, from: c)
-        case R.ichHCR: ichHCR[c] = v & 0xf800_7fff
-        case R.ichVMCR: ichVMCR[c] = v
-        case R.ichAP0R0: ichAP0R[c] = v & 0xffff_ffff
-        case R.ichAP1R0: ichAP1R[c] = v & 0xffff_ffff
+        case R.ichHCR: ichHCR[c] = v & 0xf800_7fff; signalVirtual(c)
+        case R.ichVMCR: ichVMCR[c] = v & 0xfffc_0213; signalVirtual(c)
+        case R.ichAP0R0: ichAP0R[c] = v & 0xffff_ffff; signalVirtual(c)
+        case R.ichAP1R0: ichAP1R[c] = v & 0xffff_ffff; signalVirtual(c)
         case R.ichAP0R0 + 1, R.ichAP0R0 + 2, R.ichAP0R0 + 3, R.ichAP1R0 + 1, R.ichAP1R0 + 2, R.ichAP1R0 + 3: break
-        case R.ichLR0..<(R.ichLR0 + UInt32(GICv3CPUInterface.listRegisters)): ichLR[c][Int(e - R.ichLR0)] = v
+        case R.ichLR0..<(R.ichLR0 + UInt32(GICv3CPUInterface.listRegisters)):
+            ichLR[c][Int(e - R.ichLR0)] = v
+            signalVirtual(c)
         case R.iar0, R.iar1, R.hppir0, R.hppir1, R.rpr, R.ichVTR, R.ichMISR, R.ichEISR, R.ichELRSR: return false
         default: return false
         }

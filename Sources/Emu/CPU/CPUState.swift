@@ -54,6 +54,9 @@ public struct CPUState {
 
     // Interrupt inputs from the interrupt controller (level-sensitive).
     public var irqLine: Bool = false, fiqLine: Bool = false, serrorPending: Bool = false
+    /// Virtual interrupt inputs from a GICv3 virtual CPU interface (taken at EL1/EL0 when
+    /// HCR_EL2.IMO/FMO route them, like HCR_EL2.VI/VF).
+    public var virqLine: Bool = false, vfiqLine: Bool = false
     /// The WFE event register.
     public var event: Bool = false
     /// Set when a register write may have unmasked an interrupt; checked at block boundaries.

@@ -170,8 +170,8 @@ extension CPU {
             || virtual(hcr & HCR.VSE != 0, route: HCR.AMO, mask: 0x100, kind: .serror)
             || physical(s.fiqLine, route: HCR.FMO, mask: 0x40, kind: .fiq)
             || physical(s.irqLine, route: HCR.IMO, mask: 0x80, kind: .irq)
-            || virtual(hcr & HCR.VF != 0, route: HCR.FMO, mask: 0x40, kind: .fiq)
-            || virtual(hcr & HCR.VI != 0, route: HCR.IMO, mask: 0x80, kind: .irq)
+            || virtual(hcr & HCR.VF != 0 || s.vfiqLine, route: HCR.FMO, mask: 0x40, kind: .fiq)
+            || virtual(hcr & HCR.VI != 0 || s.virqLine, route: HCR.IMO, mask: 0x80, kind: .irq)
     }
 
     /// True if any interrupt is pending, masked or not (WFI wakes on these).
@@ -180,5 +180,6 @@ extension CPU {
         let hcr = hasEL2 ? s.hcrEL2 : 0
         return s.irqLine || s.fiqLine || s.serrorPending
             || (s.el < 2 && hcr & (HCR.VI | HCR.VF | HCR.VSE) != 0)
+            || (s.el < 2 && (s.virqLine && hcr & HCR.IMO != 0 || s.vfiqLine && hcr & HCR.FMO != 0))
     }
 }

@@ -82,6 +82,11 @@ extension CPU {
         case .REVIDR_EL1, .AIDR_EL1: if hcr & HCR.TID1 != 0 { return .trapEL2 }
         case .CTR_EL0, .CCSIDR_EL1, .CLIDR_EL1, .CSSELR_EL1: if hcr & HCR.TID2 != 0 { return .trapEL2 }
         case .ACTLR_EL1: if hcr & HCR.TACR != 0 && el == 1 { return .trapEL2 }
+        case .GIC:
+            // Generating SGIs (ICC_SGI0R/SGI1R/ASGI1R_EL1) traps to EL2 while EL2 routes
+            // interrupts (HCR_EL2.IMO/FMO): the hypervisor sends virtual SGIs itself.
+            let crn = (enc >> 7) & 15, crm = (enc >> 3) & 15, op2 = enc & 7
+            if op1 == 0 && crn == 12 && crm == 11 && op2 >= 5 && hcr & (HCR.IMO | HCR.FMO) != 0 { return .trapEL2 }
         case .CNTPCT_EL0: if s.cnthctlEL2 & 1 == 0 { return .trapEL2 }
         case .CNTP_TVAL_EL0, .CNTP_CTL_EL0, .CNTP_CVAL_EL0: if s.cnthctlEL2 & 2 == 0 { return .trapEL2 }
         default: break
@@ -163,8 +168,8 @@ extension CPU {
         case .VBAR_EL1: return s.vbarEL1
         case .ISR_EL1:
             let hcr = hasEL2 && s.el < 2 ? s.hcrEL2 : 0
-            let i = hcr & HCR.IMO != 0 ? hcr & HCR.VI != 0 : s.irqLine
-            let f = hcr & HCR.FMO != 0 ? hcr & HCR.VF != 0 : s.fiqLine
+            let i = hcr & HCR.IMO != 0 ? hcr & HCR.VI != 0 || s.virqLine : s.irqLine
+            let f = hcr & HCR.FMO != 0 ? hcr & HCR.VF != 0 || s.vfiqLine : s.fiqLine
             let a = hcr & HCR.AMO != 0 ? hcr & HCR.VSE != 0 : s.serrorPending
             return (a ? 0x100 : 0) | (i ? 0x80 : 0) | (f ? 0x40 : 0)
         case .CONTEXTIDR_EL1: return s.contextidrEL1

@@ -207,6 +207,14 @@ extension CPU {
     }
 
     /// Raises or lowers the physical IRQ/FIQ inputs (from the interrupt controller).
+    /// Sets the virtual IRQ/FIQ inputs (a GICv3 virtual CPU interface drives them).
+    public func setVirtualInterruptLines(irq: Bool, fiq: Bool) {
+        if st.pointee.virqLine != irq || st.pointee.vfiqLine != fiq {
+            st.pointee.virqLine = irq; st.pointee.vfiqLine = fiq
+            st.pointee.checkInterrupts = true
+        }
+    }
+
     public func setInterruptLines(irq: Bool, fiq: Bool) {
         if st.pointee.irqLine != irq || st.pointee.fiqLine != fiq {
             st.pointee.irqLine = irq; st.pointee.fiqLine = fiq
