@@ -12,7 +12,7 @@ public final class GenericTimer {
     public enum PPI { public static let hyp = 26, virt = 27, phys = 30 }
 
     let gic: GICCore
-    private var levels: [Bool]
+    var levels: [Bool]
 
     public init(_ gic: GICCore) {
         self.gic = gic

@@ -44,13 +44,14 @@ public final class PL011: MMIOHandler {
     public var output: (UInt8) -> Void
     /// Called when the interrupt output (UARTINTR) changes level.
     public var irq: (Bool) -> Void = { _ in }
-    public private(set) var interruptAsserted = false
+    public internal(set) var interruptAsserted = false
 
-    private var rx: [UInt8] = []
-    private var cr: UInt64 = 0x300, lcrH: UInt64 = 0, ibrd: UInt64 = 0, fbrd: UInt64 = 0, ifls: UInt64 = 0x12
-    private var imsc: UInt64 = 0, ilpr: UInt64 = 0, dmacr: UInt64 = 0, rsr: UInt64 = 0
+    // Internal, not private: PL011+State.swift saves and restores them.
+    var rx: [UInt8] = []
+    var cr: UInt64 = 0x300, lcrH: UInt64 = 0, ibrd: UInt64 = 0, fbrd: UInt64 = 0, ifls: UInt64 = 0x12
+    var imsc: UInt64 = 0, ilpr: UInt64 = 0, dmacr: UInt64 = 0, rsr: UInt64 = 0
     /// Raised interrupt bits that stay until cleared (RX, RT, overrun); TX is computed.
-    private var latched: UInt64 = 0
+    var latched: UInt64 = 0
 
     public init(output: @escaping (UInt8) -> Void) { self.output = output }
 
@@ -75,7 +76,7 @@ public final class PL011: MMIOHandler {
         update()
     }
 
-    private var rawStatus: UInt64 { latched | (enabled(Control.txe) ? Interrupt.tx : 0) }
+    var rawStatus: UInt64 { latched | (enabled(Control.txe) ? Interrupt.tx : 0) }
 
     private func update() {
         let level = rawStatus & imsc != 0

@@ -27,17 +27,18 @@ public final class PL031: MMIOHandler {
     /// Virtual time since the machine started, in nanoseconds.
     private let now: () -> UInt64
     /// Counter value at virtual second `loadSecond`: the base time, then the last RTCLR write.
-    private var loadValue: UInt32
-    private var loadSecond: UInt64 = 0
-    private var match: UInt32 = 0, lastLoad: UInt32 = 0, imsc: UInt64 = 0, ris: UInt64 = 0
+    // Internal, not private: PL031+State.swift saves and restores them.
+    var loadValue: UInt32
+    var loadSecond: UInt64 = 0
+    var match: UInt32 = 0, lastLoad: UInt32 = 0, imsc: UInt64 = 0, ris: UInt64 = 0
     /// Last virtual second whose counter value has been compared with the match register.
-    private var comparedSecond: UInt64 = 0
+    var comparedSecond: UInt64 = 0
     /// Called when the interrupt output (RTCINTR) changes level.
     public var irq: (Bool) -> Void = { _ in }
-    public private(set) var interruptAsserted = false
+    public internal(set) var interruptAsserted = false
     /// Called with the new `nextMatchDeadline` whenever it changes (a guest write or a match).
     public var matchDeadlineChanged: (UInt64?) -> Void = { _ in }
-    private var announcedDeadline: UInt64?
+    var announcedDeadline: UInt64?
 
     /// `baseTime`: the counter value (seconds since the Unix epoch) at virtual time 0.
     /// `now`: virtual nanoseconds since the machine started; it must never go backwards.
@@ -67,7 +68,7 @@ public final class PL031: MMIOHandler {
     }
 
     /// The match deadline as of `comparedSecond`.
-    private var pendingDeadline: UInt64? {
+    var pendingDeadline: UInt64? {
         guard imsc & Self.matchBit != 0, ris & Self.matchBit == 0 else { return nil }
         var distance = UInt64(match &- counter(at: comparedSecond))
         if distance == 0 { distance = 1 << 32 }   // matched this second: next time round

@@ -60,7 +60,7 @@ public final class Machine {
     /// The machine's virtual time, in instructions: every CPU's generic counter reads it
     /// (divided by `instructionsPerTick`). It advances with retired instructions of any CPU
     /// and jumps ahead to the next timer event when every CPU waits.
-    public private(set) var now: UInt64 = 0
+    public internal(set) var now: UInt64 = 0
     /// Called between CPU slices about every `pollInterval` instructions of virtual time, and
     /// when every CPU waits (with the virtual time to the next timer event, or nil if none):
     /// the place where input from outside enters. Returns true if it delivered anything.
@@ -68,18 +68,22 @@ public final class Machine {
     public var pollInterval: UInt64 = 1_000_000
     /// How many times `pollInput` has been called: the position in the run where outside
     /// input enters, the same in every run with the same inputs (record/replay use it).
-    public private(set) var polls: UInt64 = 0
+    public internal(set) var polls: UInt64 = 0
+    /// When the next input poll is due; the next CPU of the round; whether the round ran one.
+    var nextPoll: UInt64 = 1_000_000, cursor = 0, roundProgressed = false
     /// Sees every byte sequence typed for the UART (`type`), when it is typed (recording).
     public var onType: (([UInt8]) -> Void)? = nil
     private var stopFlag = false
     /// Bytes typed for the guest's UART, delivered as its receive FIFO has room.
-    private var uartInput = PendingInput()
+    var uartInput = PendingInput()
     public internal(set) var kernel: LoadedKernel?
     /// Where the device tree was loaded (x0 of the boot CPU).
     public internal(set) var dtbAddress: UInt64 = 0
     /// The virtio-mmio transports, in slot order (drives, then entropy, then console).
     public private(set) var virtio: [VirtioMMIO] = []
     public private(set) var virtioConsoleDevice: VirtioConsole?
+    /// The GIC's front ends that keep state of their own (redistributors, CPU interfaces).
+    var gicParts: [StateSaving] = []
     /// Receives every byte the guest writes to its console (UART or semihosting).
     public var console: (UInt8) -> Void = { _ in }
 
@@ -89,7 +93,7 @@ public final class Machine {
         case waitingEvent(stream: UInt64?)               // WFE, until the next event-stream event
     }
 
-    private var state: [RunState]
+    var state: [RunState]
     private let codeCache: CodeCache
 
     public init(_ config: MachineConfig) throws {
@@ -153,11 +157,15 @@ public final class Machine {
         try bus.addMMIO(base: d.base, size: d.size, name: "gic-dist", handler: GICDistributor(gic, v3: !gic.v2))
         if gic.v2 {
             let c = VirtBoard.gicCPUInterface
-            try bus.addMMIO(base: c.base, size: c.size, name: "gic-cpu", handler: GICv2CPUInterface(gic))
+            let cpuInterface = GICv2CPUInterface(gic)
+            gicParts = [cpuInterface]
+            try bus.addMMIO(base: c.base, size: c.size, name: "gic-cpu", handler: cpuInterface)
         } else {
             let r = VirtBoard.gicRedistributors
-            try bus.addMMIO(base: r.base, size: r.size, name: "gic-redist", handler: GICRedistributors(gic))
+            let redistributors = GICRedistributors(gic)
+            try bus.addMMIO(base: r.base, size: r.size, name: "gic-redist", handler: redistributors)
             let cpuInterface = GICv3CPUInterface(gic)
+            gicParts = [redistributors, cpuInterface]
             for c in cpus { c.gicInterface = cpuInterface }
         }
         uart.irq = { [unowned self] level in self.gic.setLine(GICCore.spiBase + Int(VirtBoard.Interrupt.uartSPI), level) }
@@ -218,6 +226,9 @@ public final class Machine {
         return ticks >= 1.8e19 / Double(config.instructionsPerTick) ? .max : UInt64(ticks) * config.instructionsPerTick
     }
 
+    /// Instructions retired by all CPUs since power-on.
+    public var instructions: UInt64 { cpus.reduce(0) { $0 + $1.st.pointee.icount } }
+
     /// Makes `run` return `.stopRequested` at the end of the current CPU slice.
     public func requestStop() { stopFlag = true }
 
@@ -225,11 +236,14 @@ public final class Machine {
     /// total number of instructions over all CPUs.
     public func run(limit: UInt64 = .max) -> StopReason {
         var executed: UInt64 = 0
-        var nextPoll = now &+ pollInterval
         stopFlag = false
+        // The round-robin position, the poll schedule and the round's progress live in the
+        // machine, so a run that stops (at a limit, for a snapshot) resumes exactly as if it
+        // had not stopped.
         while true {
-            var progressed = false
-            for i in cpus.indices {
+            while cursor < cpus.count {
+                let i = cursor
+                cursor += 1
                 guard wake(i) else { continue }
                 let c = cpus[i]
                 // Run up to the next timer event, so it is raised at its exact virtual time.
@@ -243,7 +257,7 @@ public final class Machine {
                 executed += ran
                 now += ran
                 devicesReached()
-                progressed = true
+                roundProgressed = true
                 if let stop = handle(exit, cpu: i) { return stop }
                 if stopFlag { return .stopRequested }
                 if executed >= limit { return .instructionLimit }
@@ -254,7 +268,8 @@ public final class Machine {
                     if stopFlag { return .stopRequested }
                 }
             }
-            if progressed { continue }
+            cursor = 0
+            if roundProgressed { roundProgressed = false; continue }
             // Every CPU waits: skip to the next event, or wait for input from outside.
             let deadline = nextDeadline(waiters: true)
             if pollInput != nil { polls &+= 1 }

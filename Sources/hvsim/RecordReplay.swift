@@ -19,24 +19,26 @@ struct Record: ParsableCommand {
         var opts = options
         // Host-dependent choices are fixed now, so the replay makes the same ones.
         if opts.rtc == "host" { opts.rtc = String(time(nil)) }
-        var files = [try RunLog.FileIdentity(role: "kernel", path: opts.kernel)]
-        if let f = opts.initrd { files.append(try RunLog.FileIdentity(role: "initrd", path: f)) }
-        if let f = opts.dtb { files.append(try RunLog.FileIdentity(role: "dtb", path: f)) }
-        for d in opts.drive { files.append(try RunLog.FileIdentity(role: "drive", path: try RunOptions.parseDrive(d).path)) }
+        if opts.restore != nil { throw ValidationError("record does not take --restore") }
+        let files = try opts.fileIdentities()
         let header = RunLog.Header(arguments: Record.runArguments(rtc: opts.rtc), files: files,
                                    checkpointEvery: checkpointEvery)
         try opts.execute(RecordHooks(header: header, path: output))
     }
 
-    /// This command's arguments without the record-only options, with `--rtc` resolved.
-    static func runArguments(rtc: String?) -> [String] {
-        var args = Array(CommandLine.arguments.drop { $0 != "record" }.dropFirst())
+    /// This command's run options, without the record-, snapshot- and output-only ones, with
+    /// `--rtc` resolved: what a replay or a restore builds the same machine from.
+    static func runArguments(rtc: String?, snapshot: Bool = false) -> [String] {
+        var args = Array(CommandLine.arguments.drop { $0 != "record" && $0 != "run" }.dropFirst())
         var out: [String] = []
         var i = 0
+        // A restore takes its own limit; a replay stops where the recorded run did.
+        let dropped = ["-o", "--output", "--checkpoint-every", "--snapshot-at", "--snapshot-file", "--restore"]
+            + (snapshot ? ["--max-insns"] : [])
         while i < args.count {
             let a = args[i]
-            if ["-o", "--output", "--checkpoint-every"].contains(a) { i += 2; continue }
-            if a.hasPrefix("--output=") || a.hasPrefix("--checkpoint-every=") { i += 1; continue }
+            if dropped.contains(a) { i += 2; continue }
+            if dropped.contains(where: { a.hasPrefix($0 + "=") }) { i += 1; continue }
             if a == "--rtc", i + 1 < args.count, let r = rtc { args[i + 1] = r }
             if a.hasPrefix("--rtc="), let r = rtc { out.append("--rtc=\(r)"); i += 1; continue }
             out.append(a)
@@ -54,6 +56,7 @@ final class RecordHooks: RunHooks {
     init(header: RunLog.Header, path: String) { self.header = header; self.path = path }
 
     func prepare(_ machine: Machine, _ host: HostConsole) { recorder = Recorder(machine: machine, header: header) }
+    var runArguments: [String]? { nil }
 
     func finish(_ machine: Machine, _ stop: StopReason) throws {
         guard let r = recorder else { return }
@@ -77,14 +80,7 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         let log = try RunLog(bytes: try Loader.readFile(recording), name: recording)
-        for f in log.header.files {
-            let now: RunLog.FileIdentity
-            do { now = try RunLog.FileIdentity(role: f.role, path: f.path) }
-            catch { throw ValidationError("\(f.role) \(f.path) of the recording cannot be read") }
-            guard now == f else {
-                throw ValidationError("\(f.role) \(f.path) is not the file that was recorded (size or content changed)")
-            }
-        }
+        try verifyFiles(log.header.files, of: "recording")
         var opts = try RunOptions.parse(log.header.arguments)
         // Input comes from the recording only; the terminal is left alone.
         opts.serial = serial == "stdout" ? "file:/dev/stdout" : serial
@@ -99,6 +95,7 @@ final class ReplayHooks: RunHooks {
     init(log: RunLog) { self.log = log }
 
     func prepare(_ machine: Machine, _ host: HostConsole) { replayer = Replayer(machine: machine, log: log) }
+    var runArguments: [String]? { log.header.arguments }
 
     func finish(_ machine: Machine, _ stop: StopReason) throws {
         guard let r = replayer else { return }

@@ -9,7 +9,7 @@ import Glibc
 /// The options of `hvsim run` (and `hvsim record`, which takes the same ones).
 struct RunOptions: ParsableArguments {
 
-    @Option(help: "Kernel to boot: ELF, arm64 Linux Image or raw binary.") var kernel: String
+    @Option(help: "Kernel to boot: ELF, arm64 Linux Image or raw binary.") var kernel: String?
     @Option(help: "Kernel format: auto (ELF or arm64 Image) or raw (binary loaded at RAM base + 512 KiB).")
     var format: String = "auto"
     @Option(help: "Guest RAM size (e.g. 128M, 1G; a plain number is MiB).") var ram: String = "128M"
@@ -37,9 +37,15 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Stop after this many instructions (all CPUs together).") var maxInsns: UInt64?
     @Option(help: ArgumentHelp("Stop when a CPU reaches this address (repeatable); prints its registers.",
                                valueName: "addr")) var `break`: [String] = []
+    @Option(help: "Write a snapshot of the whole machine after this many instructions (all CPUs), then go on.")
+    var snapshotAt: UInt64?
+    @Option(help: "Where --snapshot-at writes the snapshot.") var snapshotFile: String = "hvsim.hvsnap"
+    @Option(help: "Continue a snapshot made with --snapshot-at (the other machine options come from it).")
+    var restore: String?
     @Flag(help: "Print run statistics (instructions, time) to stderr at exit.") var stats = false
 
     func validate() throws {
+        if restore == nil && kernel == nil { throw ValidationError("missing --kernel (or --restore SNAPSHOT)") }
         guard parseSize(ram) != nil else { throw ValidationError("--ram '\(ram)' is not a size like 128M or 1G") }
         guard format == "auto" || format == "raw" else {
             throw ValidationError("--format '\(format)' is not known (auto or raw)")
@@ -71,13 +77,13 @@ struct RunOptions: ParsableArguments {
         defer { host.restore() }
         machine.console = { host.write($0) }
         connectInput(machine, host)
-        hooks?.prepare(machine, host)
-        var images = BootImages(kernel: kernel)
+        var images = BootImages(kernel: kernel ?? "")
         images.rawKernel = format == "raw"
         images.initrd = initrd
         images.append = append
         images.dtb = dtb
         let blob = try machine.boot(images)
+        try hooks?.prepare(machine, host)   // after boot: a restore replaces what boot set up
         if let out = dumpDtb {
             guard FileManager.default.createFile(atPath: out, contents: Data(blob)) else {
                 throw ValidationError("--dump-dtb: cannot write \(out)")
@@ -95,7 +101,19 @@ struct RunOptions: ParsableArguments {
         }
         for c in machine.cpus { c.breakpoints = Set(stops) }
         let start = DispatchTimeShim.now()
-        let stop = machine.run(limit: maxInsns ?? .max)
+        // --max-insns counts from here; --snapshot-at counts from boot (a restored machine
+        // has run some already).
+        let first = machine.instructions, budget = maxInsns ?? .max
+        var stop: StopReason
+        if let at = snapshotAt, at > first, at - first < budget {
+            stop = machine.run(limit: at - first)
+            if stop == .instructionLimit {
+                try writeSnapshot(machine, arguments: hooks?.runArguments)
+                stop = machine.run(limit: budget - (machine.instructions - first))
+            }
+        } else {
+            stop = machine.run(limit: budget)
+        }
         host.flush()
         if let out = traceOut, let e = events {
             guard FileManager.default.createFile(atPath: out, contents: Data(e.timeline().utf8)) else {
@@ -110,6 +128,7 @@ struct RunOptions: ParsableArguments {
             let irqs = machine.gic.acknowledged.enumerated().filter { $0.element > 0 }
                 .map { "\($0.offset):\($0.element)" }.joined(separator: " ")
             fputs("hvsim: virtual time \(String(format: "%.3f", Double(machine.nanoseconds(machine.now)) / 1e9)) s; interrupts taken (INTID:count) \(irqs)\n", stderr)
+            fputs("hvsim: final state hash \(hex(machine.stateHash(memory: true)))\n", stderr)
             fputs("hvsim: \(insns) instructions in \(String(format: "%.3f", seconds)) s (\(String(format: "%.1f", rate)) M/s)\n", stderr)
         }
         switch stop {
@@ -220,10 +239,12 @@ struct RunOptions: ParsableArguments {
     }
 }
 
-/// How `record` and `replay` take part in a run.
+/// How `record`, `replay` and `--restore` take part in a run.
 protocol RunHooks {
     /// After boot, before the first instruction.
-    func prepare(_ machine: Machine, _ host: HostConsole)
+    func prepare(_ machine: Machine, _ host: HostConsole) throws
+    /// The run options to store in a snapshot, when not this command line's.
+    var runArguments: [String]? { get }
     /// After the machine stopped, before the stop is reported.
     func finish(_ machine: Machine, _ stop: StopReason) throws
 }
@@ -231,5 +252,62 @@ protocol RunHooks {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Boot a kernel or bare-metal program on the virt board.")
     @OptionGroup var options: RunOptions
-    func run() throws { try options.execute() }
+    func run() throws {
+        guard let path = options.restore else { return try options.execute() }
+        let snapshot = try Snapshot(bytes: try Loader.readFile(path), name: path)
+        try verifyFiles(snapshot.header.files, of: "snapshot")
+        // The machine is built from the snapshot's options; these may change on restore.
+        var opts = try RunOptions.parse(snapshot.header.arguments)
+        opts.serial = options.serial; opts.stats = options.stats; opts.maxInsns = options.maxInsns
+        opts.trace = options.trace; opts.traceFrom = options.traceFrom; opts.traceOut = options.traceOut
+        opts.break = options.break; opts.snapshotAt = options.snapshotAt; opts.snapshotFile = options.snapshotFile
+        try opts.execute(RestoreHooks(snapshot: snapshot))
+    }
+}
+
+/// Checks that the files a recording or snapshot names are still the ones it saw.
+func verifyFiles(_ files: [RunLog.FileIdentity], of what: String) throws {
+    for f in files {
+        let now: RunLog.FileIdentity
+        do { now = try RunLog.FileIdentity(role: f.role, path: f.path) }
+        catch { throw ValidationError("\(f.role) \(f.path) of the \(what) cannot be read") }
+        guard now == f else {
+            throw ValidationError("\(f.role) \(f.path) is not the file the \(what) was made with (size or content changed)")
+        }
+    }
+}
+
+final class RestoreHooks: RunHooks {
+    let snapshot: Snapshot
+    init(snapshot: Snapshot) { self.snapshot = snapshot }
+    func prepare(_ machine: Machine, _ host: HostConsole) throws {
+        do { try machine.restoreState(snapshot.state) }
+        catch { throw ValidationError("cannot restore the snapshot: \(error)") }
+    }
+    var runArguments: [String]? { snapshot.header.arguments }
+    func finish(_ machine: Machine, _ stop: StopReason) throws {}
+}
+
+extension RunOptions {
+    /// The files this run reads, for recordings and snapshots.
+    func fileIdentities() throws -> [RunLog.FileIdentity] {
+        var files: [RunLog.FileIdentity] = []
+        if let f = kernel { files.append(try RunLog.FileIdentity(role: "kernel", path: f)) }
+        if let f = initrd { files.append(try RunLog.FileIdentity(role: "initrd", path: f)) }
+        if let f = dtb { files.append(try RunLog.FileIdentity(role: "dtb", path: f)) }
+        for d in drive { files.append(try RunLog.FileIdentity(role: "drive", path: try RunOptions.parseDrive(d).path)) }
+        return files
+    }
+
+    func writeSnapshot(_ machine: Machine, arguments: [String]?) throws {
+        let args = arguments ?? Record.runArguments(rtc: rtc, snapshot: true)
+        let snap = Snapshot(header: Snapshot.Header(arguments: args, files: try fileIdentities(),
+                                                    instructions: machine.instructions),
+                            state: machine.saveState())
+        let bytes = try snap.encoded()
+        guard FileManager.default.createFile(atPath: snapshotFile, contents: Data(bytes)) else {
+            throw ValidationError("--snapshot-file: cannot write \(snapshotFile)")
+        }
+        fputs("hvsim: snapshot after \(machine.instructions) instructions, \(bytes.count) bytes, in \(snapshotFile)\n", stderr)
+    }
 }

@@ -133,6 +133,6 @@ func runHVSimInteractively(_ args: [String], lines: [String], prompt: String = "
         h.write(Data([0]))
         try h.close()
         let (s, _, e) = try runHVSim(["replay", log], input: "")
-        #expect(s == 2 && e.contains("not the file that was recorded"), "\(e)")
+        #expect(s == 2 && e.contains("not the file the recording was made with"), "\(e)")
     }
 }

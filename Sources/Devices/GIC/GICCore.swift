@@ -37,7 +37,7 @@ public final class GICCore {
     /// Sees acknowledges (true) and ends of interrupt (false): CPU, INTID (tracing).
     public var onInterrupt: ((Int, Int, Bool) -> Void)? = nil
     /// Interrupts acknowledged so far, per INTID (all CPUs), for statistics.
-    public private(set) var acknowledged: [UInt64]
+    public internal(set) var acknowledged: [UInt64]
     /// Whether the GICv2 CPU interface is the one in use (affects routing and IAR).
     public let v2: Bool
 

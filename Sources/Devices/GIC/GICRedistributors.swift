@@ -17,7 +17,7 @@ public final class GICRedistributors: MMIOHandler {
 
     let gic: GICCore
     /// GICR_WAKER.ProcessorSleep per CPU (ChildrenAsleep follows it at once).
-    private var asleep: [Bool]
+    var asleep: [Bool]
 
     public init(_ gic: GICCore) {
         self.gic = gic

@@ -13,7 +13,7 @@ public final class GICv2CPUInterface: MMIOHandler {
     enum Control { static let enableGrp0: UInt64 = 1, enableGrp1: UInt64 = 2, fiqEn: UInt64 = 8, eoiMode: UInt64 = 1 << 9 }
 
     let gic: GICCore
-    private var ctlr: [UInt64]
+    var ctlr: [UInt64]
 
     public init(_ gic: GICCore) {
         self.gic = gic

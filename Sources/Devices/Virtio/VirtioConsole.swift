@@ -11,8 +11,8 @@ public final class VirtioConsole: VirtioDevice {
 
     /// Receives the guest's output, a chain at a time.
     public var output: ([UInt8]) -> Void
-    private var input: [UInt8] = []
-    private var inputStart = 0
+    var input: [UInt8] = []
+    var inputStart = 0
 
     public var requestService: ((Int) -> Void)?
 

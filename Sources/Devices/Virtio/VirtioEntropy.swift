@@ -6,7 +6,7 @@ public final class VirtioEntropy: VirtioDevice {
     public enum Queue { public static let request = 0 }
     static let queueSize: UInt16 = 64
 
-    private var generator: SplitMix64
+    var generator: SplitMix64
     public var requestService: ((Int) -> Void)?
 
     /// The same `seed` gives the same byte stream on every run.
@@ -43,7 +43,8 @@ public final class VirtioEntropy: VirtioDevice {
 /// SplitMix64 (Steele, Lea, Flood 2014): small, fast, and every seed gives a full-period
 /// stream. hvsim's deterministic randomness (entropy device, device-tree seeds, fuzz cases).
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    /// The whole generator state: `SplitMix64(seed: g.state)` continues `g`'s stream exactly.
+    public private(set) var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15

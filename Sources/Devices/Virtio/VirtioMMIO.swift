@@ -40,15 +40,16 @@ public final class VirtioMMIO: MMIOHandler {
     /// Level of the interrupt line: true while InterruptStatus is non-zero.
     public var irq: (Bool) -> Void = { _ in }
     /// Why the device last set DEVICE_NEEDS_RESET, for traces and tests.
-    public private(set) var lastError: VirtioError?
+    public internal(set) var lastError: VirtioError?
 
-    public private(set) var status: UInt32 = 0
-    public private(set) var interruptStatus: UInt32 = 0
-    public private(set) var driverFeatures: UInt64 = 0
-    private var deviceFeaturesSel: UInt32 = 0, driverFeaturesSel: UInt32 = 0
-    private var queueSel: UInt32 = 0
-    private let configGeneration: UInt32 = 0   // no device here changes its configuration
-    private var lineLevel = false
+    // Setters internal, not private: Virtio+State.swift restores them.
+    public internal(set) var status: UInt32 = 0
+    public internal(set) var interruptStatus: UInt32 = 0
+    public internal(set) var driverFeatures: UInt64 = 0
+    var deviceFeaturesSel: UInt32 = 0, driverFeaturesSel: UInt32 = 0
+    var queueSel: UInt32 = 0
+    var configGeneration: UInt32 = 0   // no device here changes its configuration
+    var lineLevel = false
 
     public init(device: any VirtioDevice, bus: Bus) {
         self.device = device
@@ -225,7 +226,9 @@ public final class VirtioMMIO: MMIOHandler {
 
 /// The per-device-type part of a virtio device (VIRTIO 1.2 §5): what the transport needs to know
 /// about it, and the processing of its queues.
-public protocol VirtioDevice: AnyObject {
+/// `StateSaving` covers only the device's own state (the transport saves the queues); a device
+/// with none saves nothing, but has to say so.
+public protocol VirtioDevice: StateSaving {
     /// §5 device ID (2 block, 3 console, 4 entropy).
     var deviceID: UInt32 { get }
     /// Device-specific feature bits offered (the transport adds VERSION_1 and ring features).

@@ -102,19 +102,19 @@ public final class Virtqueue {
     // Set by the driver through the transport while the queue is not ready (§4.2.3.2).
     var size: UInt16
     var descAddress: UInt64 = 0, driverAddress: UInt64 = 0, deviceAddress: UInt64 = 0
-    public private(set) var ready = false
+    public internal(set) var ready = false
 
     // Negotiated transport features that change how the ring is read.
     var indirectDescriptors = false
     var eventIndex = false
 
-    // Device-side ring state.
-    private var descTable: UnsafeMutableRawPointer?
-    private var avail: UnsafeMutableRawPointer?
-    private var used: UnsafeMutableRawPointer?
-    private var lastAvail: UInt16 = 0
-    private var usedIndex: UInt16 = 0
-    private var signalledUsed: UInt16 = 0
+    // Device-side ring state (internal, not private: Virtio+State.swift restores it).
+    var descTable: UnsafeMutableRawPointer?
+    var avail: UnsafeMutableRawPointer?
+    var used: UnsafeMutableRawPointer?
+    var lastAvail: UInt16 = 0
+    var usedIndex: UInt16 = 0
+    var signalledUsed: UInt16 = 0
 
     init(index: Int, maxSize: UInt16, bus: Bus) {
         self.index = index

@@ -7,6 +7,8 @@ public struct PendingInput: Sendable {
     public init() {}
 
     public var isEmpty: Bool { head == bytes.count }
+    /// The bytes still waiting, in order (snapshots).
+    public var waiting: [UInt8] { Array(bytes[head...]) }
     public var count: Int { bytes.count - head }
 
     public mutating func append(_ more: [UInt8]) {

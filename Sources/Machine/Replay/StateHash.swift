@@ -51,10 +51,19 @@ extension Machine {
         return h.value
     }
 
-    /// Adds every 4 KiB page that is not all zeros, with its index. Pages the host never
-    /// backed (mincore: not resident) are zero without reading them, so hashing a big, mostly
-    /// untouched RAM costs what the guest touched; the value does not depend on residency.
+    /// Adds every 4 KiB page that is not all zeros, with its index.
     static func hashNonZeroPages(_ base: UnsafeMutableRawPointer, size: Int, into h: inout StateHasher) {
+        forEachNonZeroPage(base, size: size) { i, p in
+            h.add(UInt64(i))
+            h.add(bytes: p, count: 4096)
+        }
+    }
+
+    /// Calls `body` with the index and address of each 4 KiB page that is not all zeros.
+    /// Pages the host never backed (mincore: not resident) are zero without reading them, so
+    /// a big, mostly untouched RAM costs what the guest touched; the result does not depend
+    /// on residency.
+    static func forEachNonZeroPage(_ base: UnsafeMutableRawPointer, size: Int, _ body: (Int, UnsafeRawPointer) -> Void) {
         let page = 4096, pages = size / page
         var resident = [UInt8](repeating: 1, count: pages)
         #if canImport(Glibc)
@@ -64,9 +73,7 @@ extension Machine {
             let p = base + i * page
             var any: UInt64 = 0
             for k in stride(from: 0, to: page, by: 8) { any |= p.load(fromByteOffset: k, as: UInt64.self) }
-            if any == 0 { continue }
-            h.add(UInt64(i))
-            h.add(bytes: p, count: page)
+            if any != 0 { body(i, UnsafeRawPointer(p)) }
         }
     }
 }

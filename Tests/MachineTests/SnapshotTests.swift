@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// `--snapshot-at N` writes the whole machine; `--restore FILE` continues exactly as the
+/// original run did (same console output from there, same final state and instruction count).
+@Suite(.serialized) struct SnapshotTests {
+    private func temp(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("hvsim-snap-\(getpid())-\(name)").path
+    }
+
+    private func finalHash(_ err: String) -> String? {
+        err.split(separator: "\n").first { $0.hasPrefix("hvsim: final state hash ") }.map(String.init)
+    }
+
+    @Test func restoredLinuxRunEndsInTheSameState() throws {
+        try LinuxImages.require()
+        let snap = temp("linux.hvsnap")
+        defer { try? FileManager.default.removeItem(atPath: snap) }
+        let run = ["run", "--kernel", LinuxImages.kernel, "--initrd", LinuxImages.initrd,
+                   "--append", "console=ttyAMA0 hvsim.poweroff", "--ram", "1G", "--cpus", "2", "--stats"]
+        let (a, outA, errA) = try runHVSim(run + ["--snapshot-at", "700000000", "--snapshot-file", snap])
+        #expect(a == 0, "\(errA)")
+        #expect(errA.contains("hvsim: snapshot after"), "\(errA)")
+        let size = (try FileManager.default.attributesOfItem(atPath: snap)[.size] as? Int) ?? 0
+        // RAM is kept sparsely: far less than the guest's 1 GiB.
+        #expect(size > 1 << 20 && size < 300 << 20, "snapshot of \(size) bytes")
+
+        let (b, outB, errB) = try runHVSim(["run", "--restore", snap, "--stats"])
+        #expect(b == 0, "\(errB)")
+        #expect(!outB.isEmpty && outA.hasSuffix(outB), "restored output:\n\(outB.suffix(300))")
+        #expect(outB.contains(LinuxImages.marker))
+        let hashA = finalHash(errA), hashB = finalHash(errB)
+        #expect(hashA != nil && hashA == hashB, "\(errA)\n---\n\(errB)")
+    }
+
+    @Test func badSnapshotsAreRefused() throws {
+        let snap = temp("smp.hvsnap")
+        defer { try? FileManager.default.removeItem(atPath: snap) }
+        let (s, _, e) = try runHVSim(["run", "--el", "2", "--semihosting", "--cpus", "2", "--snapshot-at", "20000",
+                                      "--snapshot-file", snap, "--kernel", Repo.path("images/cache/baremetal/smp.elf")])
+        #expect(s == 0, "\(e)")
+        let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: snap)))
+        let (ok, _, okErr) = try runHVSim(["run", "--restore", snap])
+        #expect(ok == 0, "\(okErr)")
+        func refused(_ bytes: [UInt8], _ text: String) throws {
+            let f = temp("bad.hvsnap")
+            defer { try? FileManager.default.removeItem(atPath: f) }
+            try Data(bytes).write(to: URL(fileURLWithPath: f))
+            let (st, _, er) = try runHVSim(["run", "--restore", f])
+            #expect(st == 2, "\(er)")
+            #expect(er.hasPrefix("hvsim: error: ") && er.contains(text), "\(er)")
+        }
+        try refused(Array(good.prefix(good.count - 100)), "checksum")
+        var flipped = good
+        flipped[good.count / 3] ^= 1
+        try refused(flipped, "checksum")
+        var version = good
+        version[8] = 7
+        try refused(version, "version 7")
+        try refused(Array("not a snapshot at all".utf8), "not an hvsim snapshot")
+        let (noKernel, _, nkErr) = try runHVSim(["run", "--ram", "1G"])
+        #expect(noKernel == 2 && nkErr.contains("--kernel"), "\(nkErr)")
+    }
+}
