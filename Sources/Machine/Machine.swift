@@ -44,6 +44,7 @@ public enum StopReason: Equatable, Sendable {
     case breakpoint(cpu: Int, pc: UInt64)
     case deadlock                      // every CPU waits and nothing can wake one
     case stopRequested                 // `requestStop()` (a test found its text, the user quit)
+    case timeReached                   // the virtual time given to `run(limit:until:)`
 }
 
 /// A `virt` board: RAM, CPUs, the PL011 UART and the firmware (PSCI, semihosting).
@@ -221,7 +222,7 @@ public final class Machine {
     }
 
     /// The virtual time at which the counter's clock reaches `ns` nanoseconds.
-    func time(nanoseconds ns: UInt64) -> UInt64 {
+    public func time(nanoseconds ns: UInt64) -> UInt64 {
         let ticks = (Double(ns) * Double(config.counterFrequency) / 1e9).rounded(.up)
         return ticks >= 1.8e19 / Double(config.instructionsPerTick) ? .max : UInt64(ticks) * config.instructionsPerTick
     }
@@ -234,9 +235,10 @@ public final class Machine {
 
     /// Runs until the guest powers off or another stop reason; `limit` bounds the
     /// total number of instructions over all CPUs.
-    public func run(limit: UInt64 = .max) -> StopReason {
+    public func run(limit: UInt64 = .max, until: UInt64 = .max) -> StopReason {
         var executed: UInt64 = 0
         stopFlag = false
+        if now >= until { return .timeReached }
         // The round-robin position, the poll schedule and the round's progress live in the
         // machine, so a run that stops (at a limit, for a snapshot) resumes exactly as if it
         // had not stopped.
@@ -247,7 +249,7 @@ public final class Machine {
                 guard wake(i) else { continue }
                 let c = cpus[i]
                 // Run up to the next timer event, so it is raised at its exact virtual time.
-                let budget = min(config.quantum, limit - executed, nextDeadline() - now)
+                let budget = min(config.quantum, limit - executed, nextDeadline() - now, until - now)
                 c.st.pointee.timeOffset = now &- c.st.pointee.icount
                 let before = c.st.pointee.icount
                 running = c
@@ -261,6 +263,7 @@ public final class Machine {
                 if let stop = handle(exit, cpu: i) { return stop }
                 if stopFlag { return .stopRequested }
                 if executed >= limit { return .instructionLimit }
+                if now >= until { return .timeReached }
                 if now >= nextPoll, let poll = pollInput {
                     nextPoll = now &+ pollInterval
                     polls &+= 1
@@ -278,6 +281,11 @@ public final class Machine {
                 continue
             }
             if stopFlag { return .stopRequested }
+            if until != .max && deadline >= until {
+                now = until
+                devicesReached()
+                return .timeReached
+            }
             if deadline == .max { return .deadlock }
             now = deadline
             devicesReached()

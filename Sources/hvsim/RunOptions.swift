@@ -37,8 +37,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Stop after this many instructions (all CPUs together).") var maxInsns: UInt64?
     @Option(help: ArgumentHelp("Stop when a CPU reaches this address (repeatable); prints its registers.",
                                valueName: "addr")) var `break`: [String] = []
-    @Option(help: "Write a snapshot of the whole machine after this many instructions (all CPUs), then go on.")
-    var snapshotAt: UInt64?
+    @Option(help: "Write a snapshot of the whole machine, then go on: after N instructions (all CPUs), or at a guest time such as 2.5s or 300ms.")
+    var snapshotAt: String?
     @Option(help: "Where --snapshot-at writes the snapshot.") var snapshotFile: String = "hvsim.hvsnap"
     @Option(help: "Continue a snapshot made with --snapshot-at (the other machine options come from it).")
     var restore: String?
@@ -54,6 +54,9 @@ struct RunOptions: ParsableArguments {
         for d in drive { _ = try RunOptions.parseDrive(d) }
         _ = try SerialSpec.parse(serial)
         if let r = rtc, r != "host", UInt32(r) == nil { throw ValidationError("--rtc '\(r)' is not 'host' or a Unix time in seconds") }
+        if let a = snapshotAt, RunOptions.parseSnapshotPoint(a) == nil {
+            throw ValidationError("--snapshot-at '\(a)' is not an instruction count or a time like 2.5s, 300ms, 40us")
+        }
         let classes = try traceClasses()
         if traceOut != nil && classes.subtracting([.insn]).isEmpty {
             throw ValidationError("--trace-out needs event classes in --trace (exc, irq, mmio)")
@@ -76,7 +79,8 @@ struct RunOptions: ParsableArguments {
         let host = try HostConsole(spec: try SerialSpec.parse(serial))
         defer { host.restore() }
         machine.console = { host.write($0) }
-        connectInput(machine, host)
+        var snapshotArguments: [String]? = nil
+        connectInput(machine, host) { try writeSnapshot(machine, arguments: snapshotArguments) }
         var images = BootImages(kernel: kernel ?? "")
         images.rawKernel = format == "raw"
         images.initrd = initrd
@@ -84,6 +88,7 @@ struct RunOptions: ParsableArguments {
         images.dtb = dtb
         let blob = try machine.boot(images)
         try hooks?.prepare(machine, host)   // after boot: a restore replaces what boot set up
+        snapshotArguments = hooks?.runArguments
         if let out = dumpDtb {
             guard FileManager.default.createFile(atPath: out, contents: Data(blob)) else {
                 throw ValidationError("--dump-dtb: cannot write \(out)")
@@ -105,13 +110,20 @@ struct RunOptions: ParsableArguments {
         // has run some already).
         let first = machine.instructions, budget = maxInsns ?? .max
         var stop: StopReason
-        if let at = snapshotAt, at > first, at - first < budget {
+        switch snapshotAt.flatMap(RunOptions.parseSnapshotPoint) {
+        case .instructions(let at)? where at > first && at - first < budget:
             stop = machine.run(limit: at - first)
             if stop == .instructionLimit {
                 try writeSnapshot(machine, arguments: hooks?.runArguments)
                 stop = machine.run(limit: budget - (machine.instructions - first))
             }
-        } else {
+        case .nanoseconds(let ns)?:
+            stop = machine.run(limit: budget, until: machine.time(nanoseconds: ns))
+            if stop == .timeReached {
+                try writeSnapshot(machine, arguments: hooks?.runArguments)
+                stop = machine.run(limit: budget - (machine.instructions - first))
+            }
+        default:
             stop = machine.run(limit: budget)
         }
         host.flush()
@@ -141,7 +153,7 @@ struct RunOptions: ParsableArguments {
             fputs("hvsim: breakpoint on cpu\(cpu) at \(hex(pc)) after \(machine.cpus[cpu].st.pointee.icount) instructions\n", stderr)
             fputs(registerDump(machine.cpus[cpu]), stderr)
             throw ExitCode(5)
-        case .stopRequested: break            // Ctrl-A x: the user quit
+        case .stopRequested, .timeReached: break   // Ctrl-A x: the user quit
         case .deadlock:
             fputs("hvsim: every CPU is waiting for an interrupt that nothing can raise\n", stderr); throw ExitCode(3)
         }
@@ -150,7 +162,7 @@ struct RunOptions: ParsableArguments {
     /// Feeds terminal input to the guest. With a terminal, an idle guest waits in host time
     /// for its next timer event (so it keeps pace with the user); otherwise idle virtual time
     /// is skipped at once. Ctrl-A x stops the machine.
-    func connectInput(_ machine: Machine, _ host: HostConsole) {
+    func connectInput(_ machine: Machine, _ host: HostConsole, snapshot: @escaping () throws -> Void) {
         let paced = host.isRawTerminal
         machine.pollInput = { idleFor in
             host.flush()
@@ -161,12 +173,29 @@ struct RunOptions: ParsableArguments {
             } else {
                 timeout = -1    // nothing can happen in the guest until input arrives
             }
-            switch host.poll(timeoutMilliseconds: timeout) {
+            let event = host.poll(timeoutMilliseconds: timeout)
+            if host.snapshotRequested {
+                host.snapshotRequested = false
+                do { try snapshot() } catch { fputs("hvsim: snapshot failed: \(error)\n", stderr) }
+            }
+            switch event {
             case .input(let bytes): machine.type(bytes); return true
             case .quit: machine.requestStop(); return true
             case .none: return false
             }
         }
+    }
+
+    enum SnapshotPoint { case instructions(UInt64), nanoseconds(UInt64) }
+
+    /// `N` instructions, or a guest time `Ns`, `Nms`, `Nus`, `Nns` (N may have a fraction).
+    static func parseSnapshotPoint(_ s: String) -> SnapshotPoint? {
+        if let n = UInt64(s) { return .instructions(n) }
+        for (suffix, scale) in [("ms", 1e6), ("us", 1e3), ("ns", 1.0), ("s", 1e9)] where s.hasSuffix(suffix) {
+            guard let v = Double(s.dropLast(suffix.count)), v >= 0, v * scale < 1.8e19 else { return nil }
+            return .nanoseconds(UInt64(v * scale))
+        }
+        return nil
     }
 
     /// The classes named by --trace.

@@ -33,6 +33,25 @@ import Testing
         #expect(hashA != nil && hashA == hashB, "\(errA)\n---\n\(errB)")
     }
 
+    /// A snapshot at a guest time, and one asked for from the console (Ctrl-A s), restore to
+    /// the same end as the run that saved them.
+    @Test func guestTimeAndConsoleSnapshots() throws {
+        try LinuxImages.require()
+        let run = ["run", "--kernel", LinuxImages.kernel, "--initrd", LinuxImages.initrd,
+                   "--append", "console=ttyAMA0 hvsim.poweroff", "--ram", "1G", "--stats"]
+        for (how, input) in [(["--snapshot-at", "2.5s"], ""), ([String](), "\u{1}s")] {
+            let snap = temp("t.hvsnap")
+            defer { try? FileManager.default.removeItem(atPath: snap) }
+            let (a, _, errA) = try runHVSim(run + how + ["--snapshot-file", snap], input: input)
+            #expect(a == 0 && errA.contains("hvsim: snapshot after"), "\(errA)")
+            let (b, _, errB) = try runHVSim(["run", "--restore", snap, "--stats"], input: "")
+            #expect(b == 0, "\(errB)")
+            #expect(finalHash(errA) != nil && finalHash(errA) == finalHash(errB), "\(errA)\n---\n\(errB)")
+        }
+        let (bad, _, badErr) = try runHVSim(run + ["--snapshot-at", "5parsecs"])
+        #expect(bad == 2 && badErr.contains("--snapshot-at"), "\(badErr)")
+    }
+
     @Test func badSnapshotsAreRefused() throws {
         let snap = temp("smp.hvsnap")
         defer { try? FileManager.default.removeItem(atPath: snap) }

@@ -3,6 +3,7 @@ public enum ConsoleCommand: Equatable, Sendable {
     case quit      // Ctrl-A x
     case help      // Ctrl-A h
     case monitor   // Ctrl-A c
+    case snapshot  // Ctrl-A s: save a snapshot of the machine
 }
 
 /// Splits console input into bytes for the guest and escape commands. Ctrl-A starts an
@@ -14,6 +15,7 @@ public struct EscapeDecoder: Sendable {
     public static let help = """
         C-a h    print this help
         C-a x    exit hvsim
+        C-a s    save a snapshot of the machine (to --snapshot-file)
         C-a c    switch to the monitor (not available yet)
         C-a C-a  send C-a to the guest
 
@@ -38,6 +40,7 @@ public struct EscapeDecoder: Sendable {
             case UInt8(ascii: "x"): commands.append(.quit); return (guest, commands)
             case UInt8(ascii: "h"): commands.append(.help)
             case UInt8(ascii: "c"): commands.append(.monitor)
+            case UInt8(ascii: "s"): commands.append(.snapshot)
             default: break
             }
         }

@@ -23,6 +23,8 @@ public enum ConsoleEvent: Equatable, Sendable {
 /// file, /dev/null) is read as it comes; end of file only means no more input.
 /// `file:PATH` and `none` have no input. Used from one thread, the machine's.
 public final class HostConsole {
+    /// Set by Ctrl-A s; whoever runs the machine saves a snapshot and clears it.
+    public var snapshotRequested = false
     public let spec: SerialSpec
     private var inputFD: Int32 = -1
     private var outputFD: Int32 = -1
@@ -109,6 +111,7 @@ public final class HostConsole {
                     return .quit
                 case .help: write(Array(("\n" + EscapeDecoder.help).utf8)); flush()
                 case .monitor: write(Array("\nhvsim: monitor not available yet\n".utf8)); flush()
+                case .snapshot: snapshotRequested = true
                 }
             }
             return guest.isEmpty ? .none : .input(guest)
