@@ -2,35 +2,10 @@ import Foundation
 import Testing
 import Machine
 
-/// Runs hvsim with `input` on its standard input; returns (status, stdout, stderr).
-func runHVSim(_ args: [String], input: String) throws -> (Int32, String, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: Repo.hvsim)
-    p.arguments = args
-    let inPipe = Pipe(), out = Pipe(), err = Pipe()
-    p.standardInput = inPipe
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    inPipe.fileHandleForWriting.write(Data(input.utf8))
-    try inPipe.fileHandleForWriting.close()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-}
-
 /// Runs hvsim and types each of `lines` after the next shell prompt appears on its output,
 /// as a person would; returns (status, stdout, stderr).
 func runHVSimInteractively(_ args: [String], lines: [String], prompt: String = "# ") throws -> (Int32, String, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: Repo.hvsim)
-    p.arguments = args
-    let inPipe = Pipe(), out = Pipe(), err = Pipe()
-    p.standardInput = inPipe
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
+    let (p, inPipe, out, err) = try launchHVSim(args)
     var output = Data()
     var pending = lines[...]
     var seen = 0                                     // prompts answered so far

@@ -40,16 +40,25 @@ func boot(_ image: String, el: Int = 2, cpus: Int = 1, semihosting: Bool = true,
     return GuestRun(stop: stop, console: String(decoding: out, as: UTF8.self), instructions: n)
 }
 
-/// Runs the hvsim executable; returns (status, stdout, stderr).
-func runHVSim(_ args: [String]) throws -> (Int32, String, String) {
+/// Starts the hvsim executable with pipes for its standard streams.
+func launchHVSim(_ args: [String]) throws -> (process: Process, input: Pipe, output: Pipe, error: Pipe) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: Repo.hvsim)
     p.arguments = args
-    let out = Pipe(), err = Pipe()
+    let input = Pipe(), out = Pipe(), err = Pipe()
+    p.standardInput = input
     p.standardOutput = out
     p.standardError = err
-    p.standardInput = FileHandle.nullDevice
     try p.run()
+    return (p, input, out, err)
+}
+
+/// Runs the hvsim executable with `input` on its standard input (none: empty); returns
+/// (status, stdout, stderr).
+func runHVSim(_ args: [String], input: String = "") throws -> (Int32, String, String) {
+    let (p, inPipe, out, err) = try launchHVSim(args)
+    inPipe.fileHandleForWriting.write(Data(input.utf8))
+    try inPipe.fileHandleForWriting.close()
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
