@@ -135,7 +135,7 @@ struct RunOptions: ParsableArguments {
         try hooks?.finish(machine, stop)
         let seconds = DispatchTimeShim.since(start)
         if stats {
-            let insns = machine.cpus.reduce(UInt64(0)) { $0 + $1.st.pointee.icount }
+            let insns = machine.instructions
             let rate = seconds > 0 ? Double(insns) / seconds / 1e6 : 0
             let irqs = machine.gic.acknowledged.enumerated().filter { $0.element > 0 }
                 .map { "\($0.offset):\($0.element)" }.joined(separator: " ")

@@ -107,7 +107,7 @@ func host(_ tool: String, _ args: [String]) throws -> String {
             let stop = s.runToStop()
             #expect(stop == .poweredOff(status: 0))
             #expect(s.text.contains(LinuxImages.marker))
-            return (s.text, s.machine.cpus.reduce(0) { $0 + $1.st.pointee.icount })
+            return (s.text, s.machine.instructions)
         }
         let (a, n) = try boot()
         let (b, m) = try boot()

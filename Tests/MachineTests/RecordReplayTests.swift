@@ -67,12 +67,7 @@ func runHVSimInteractively(_ args: [String], lines: [String], prompt: String = "
         #expect(ok == 0, "\(okErr)")
 
         func refused(_ bytes: [UInt8], _ text: String) throws {
-            let f = temp("bad.hvrec")
-            defer { try? FileManager.default.removeItem(atPath: f) }
-            try Data(bytes).write(to: URL(fileURLWithPath: f))
-            let (s, _, e) = try runHVSim(["replay", f], input: "")
-            #expect(s == 2, "\(e)")
-            #expect(e.hasPrefix("hvsim: error: ") && e.contains(text), "\(e)")
+            try expectRefusedFile(bytes, { ["replay", $0] }, mentioning: text)
         }
         try refused(Array(good.prefix(good.count / 2)), "checksum")
         var flipped = good

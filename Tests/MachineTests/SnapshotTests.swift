@@ -62,12 +62,7 @@ import Testing
         let (ok, _, okErr) = try runHVSim(["run", "--restore", snap])
         #expect(ok == 0, "\(okErr)")
         func refused(_ bytes: [UInt8], _ text: String) throws {
-            let f = temp("bad.hvsnap")
-            defer { try? FileManager.default.removeItem(atPath: f) }
-            try Data(bytes).write(to: URL(fileURLWithPath: f))
-            let (st, _, er) = try runHVSim(["run", "--restore", f])
-            #expect(st == 2, "\(er)")
-            #expect(er.hasPrefix("hvsim: error: ") && er.contains(text), "\(er)")
+            try expectRefusedFile(bytes, { ["run", "--restore", $0] }, mentioning: text)
         }
         try refused(Array(good.prefix(good.count - 100)), "checksum")
         var flipped = good

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import Machine
 
 /// Repository paths and a helper to boot a guest image through the public API.
@@ -36,7 +37,7 @@ func boot(_ image: String, el: Int = 2, cpus: Int = 1, semihosting: Bool = true,
     m.console = { out.append($0) }
     try m.loadKernel(path: file)
     let stop = m.run(limit: limit)
-    let n = m.cpus.reduce(UInt64(0)) { $0 + $1.st.pointee.icount }
+    let n = m.instructions
     return GuestRun(stop: stop, console: String(decoding: out, as: UTF8.self), instructions: n)
 }
 
@@ -63,4 +64,15 @@ func runHVSim(_ args: [String], input: String = "") throws -> (Int32, String, St
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// Writes `bytes` to a temporary file and expects hvsim, run with `arguments(path)`, to
+/// refuse it: status 2 and one error line that mentions `text`.
+func expectRefusedFile(_ bytes: [UInt8], _ arguments: (String) -> [String], mentioning text: String) throws {
+    let f = FileManager.default.temporaryDirectory.appendingPathComponent("hvsim-refused-\(getpid())").path
+    defer { try? FileManager.default.removeItem(atPath: f) }
+    try Data(bytes).write(to: URL(fileURLWithPath: f))
+    let (status, _, err) = try runHVSim(arguments(f))
+    #expect(status == 2, "\(err)")
+    #expect(err.hasPrefix("hvsim: error: ") && err.contains(text), "\(err)")
 }

@@ -1,3 +1,5 @@
+import Emu
+
 /// Records a run's outside inputs into a `RunLog` while it runs. Install it after the input
 /// source (the host console) so that checkpoints are taken before each poll's input.
 public final class Recorder {
@@ -19,9 +21,9 @@ public final class Recorder {
     }
 
     private func checkpoint() {
-        var p: [UInt8] = []
-        append64(&p, machine.stateHash(memory: false))
-        log.events.append(RunLog.Event(.checkpoint, poll: machine.polls, time: machine.now, payload: p))
+        var w = StateWriter()
+        w.u64(machine.stateHash(memory: false))
+        log.events.append(RunLog.Event(.checkpoint, poll: machine.polls, time: machine.now, payload: w.bytes))
     }
 
     /// Closes the log: a quit event if the user stopped the run, then the end record.
@@ -67,10 +69,11 @@ public final class Replayer {
             case .input: machine.type(e.payload); delivered = true
             case .quit: machine.requestStop(); delivered = true
             case .checkpoint:
-                let want = read64(e.payload, 0), have = machine.stateHash(memory: false)
+                var r = StateReader(e.payload)
+                let want = try? r.u64(), have = machine.stateHash(memory: false)
                 if want != have {
                     diverged("state differs at checkpoint poll \(poll), time \(machine.now) "
-                             + "(after \(instructions) instructions; the previous checkpoint matched)")
+                             + "(after \(machine.instructions) instructions; the previous checkpoint matched)")
                     return true
                 }
                 checkpointsVerified += 1
@@ -80,8 +83,6 @@ public final class Replayer {
         return delivered
     }
 
-    private var instructions: UInt64 { machine.cpus.reduce(0) { $0 + $1.st.pointee.icount } }
-
     /// Compares the end of the replay with the recording's end record; nil if they agree.
     public func finish(_ stop: StopReason) -> String? {
         if let d = divergence { return d }
@@ -90,20 +91,21 @@ public final class Replayer {
             return "the run ended with \(log.events.count - 1 - next) recorded events not replayed"
         }
         let want = end.payload, have = Replayer.endPayload(machine, stop)
-        if read64(want, 0) != read64(have, 0) {
-            return "the run ended after \(read64(have, 0)) instructions; the recording after \(read64(want, 0))"
+        var w = StateReader(want), h = StateReader(have)
+        let wantCount = try? w.u64(), haveCount = try? h.u64()
+        if wantCount != haveCount {
+            return "the run ended after \(haveCount ?? 0) instructions; the recording after \(wantCount ?? 0)"
         }
-        if read64(want, 8) != read64(have, 8) { return "the final state (registers and RAM) differs" }
-        if want.count > 16 && want[16...] != have[16...] { return "the run stopped differently" }
+        if (try? w.u64()) != (try? h.u64()) { return "the final state (registers and RAM) differs" }
+        if want[16...] != have[16...] { return "the run stopped differently" }
         return nil
     }
 
     /// Total instructions, final state hash with RAM, and how the run stopped.
     static func endPayload(_ machine: Machine, _ stop: StopReason) -> [UInt8] {
-        var p: [UInt8] = []
-        append64(&p, machine.cpus.reduce(0) { $0 + $1.st.pointee.icount })
-        append64(&p, machine.stateHash(memory: true))
-        p += Array("\(stop)".utf8)
-        return p
+        var w = StateWriter()
+        w.u64(machine.instructions)
+        w.u64(machine.stateHash(memory: true))
+        return w.bytes + Array("\(stop)".utf8)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Emu
 
 /// A recorded run (`hvsim record`): the command line, the identity of every file the run
 /// read, and each input from outside the machine with the place it entered (the machine's
@@ -68,22 +69,17 @@ public struct RunLog: Equatable, Sendable {
     // MARK: Writing
 
     public func encoded() throws -> [UInt8] {
-        var out = RunLog.magic
-        append32(&out, RunLog.version)
-        let json = [UInt8](try JSONEncoder().encode(header))
-        append32(&out, UInt32(json.count))
-        out += json
+        var w = StateWriter()
+        for b in RunLog.magic { w.u8(b) }
+        w.u32(RunLog.version)
+        w.data([UInt8](try JSONEncoder().encode(header)))
         for e in events {
-            out.append(e.kind.rawValue)
-            append64(&out, e.poll)
-            append64(&out, e.time)
-            append32(&out, UInt32(e.payload.count))
-            out += e.payload
+            w.u8(e.kind.rawValue)
+            w.u64(e.poll)
+            w.u64(e.time)
+            w.data(e.payload)
         }
-        var h = StateHasher()
-        out.withUnsafeBytes { h.add(bytes: $0.baseAddress!, count: out.count) }
-        append64(&out, h.value)
-        return out
+        return Checksum.seal(w.bytes)
     }
 
     // MARK: Reading
@@ -93,37 +89,29 @@ public struct RunLog: Equatable, Sendable {
         func fail(_ why: String) -> LoadError { LoadError("\(name): \(why)") }
         guard b.count >= 8, Array(b[0..<8]) == RunLog.magic else { throw fail("not an hvsim recording (bad magic)") }
         guard b.count >= 16 + 8 else { throw fail("truncated (\(b.count) bytes)") }
-        let version = read32(b, 8)
+        var r = StateReader(b, from: 8, to: b.count - 8)
+        let version = try r.u32()
         guard version == RunLog.version else {
             throw fail("recorded in format version \(version); this hvsim reads version \(RunLog.version)")
         }
-        let body = b.count - 8
-        var h = StateHasher()
-        b.withUnsafeBytes { h.add(bytes: $0.baseAddress!, count: body) }
-        guard h.value == read64(b, body) else { throw fail("corrupted or truncated (checksum mismatch)") }
-        let headerLength = Int(read32(b, 12))
-        guard headerLength <= body - 16 else { throw fail("header runs past the end") }
-        do { header = try JSONDecoder().decode(Header.self, from: Data(b[16..<(16 + headerLength)])) }
+        guard Checksum.isIntact(b) else { throw fail("corrupted or truncated (checksum mismatch)") }
+        let json: [UInt8]
+        do { json = try r.data() } catch { throw fail("header runs past the end") }
+        do { header = try JSONDecoder().decode(Header.self, from: Data(json)) }
         catch { throw fail("unreadable header (\(error))") }
-        var at = 16 + headerLength
         var lastPoll: UInt64 = 0
-        while at < body {
-            guard at + 21 <= body else { throw fail("event at byte \(at) runs past the end") }
-            guard let kind = Kind(rawValue: b[at]) else { throw fail("unknown event kind \(b[at]) at byte \(at)") }
-            let poll = read64(b, at + 1), time = read64(b, at + 9), length = Int(read32(b, at + 17))
-            guard length <= body - at - 21 else { throw fail("event at byte \(at) runs past the end") }
-            guard poll >= lastPoll else { throw fail("events out of order at byte \(at)") }
-            lastPoll = poll
-            events.append(Event(kind, poll: poll, time: time, payload: Array(b[(at + 21)..<(at + 21 + length)])))
-            at += 21 + length
+        while r.at < r.end {
+            let at = r.at
+            do {
+                guard let kind = Kind(rawValue: try r.u8()) else { throw fail("unknown event kind \(b[at]) at byte \(at)") }
+                let poll = try r.u64(), time = try r.u64(), payload = try r.data()
+                guard poll >= lastPoll else { throw fail("events out of order at byte \(at)") }
+                lastPoll = poll
+                events.append(Event(kind, poll: poll, time: time, payload: payload))
+            } catch is StateError { throw fail("event at byte \(at) runs past the end") }
         }
         guard let last = events.last, last.kind == .end, last.payload.count >= 16 else {
             throw fail("has no end record (the recording was cut short)")
         }
     }
 }
-
-func append32(_ out: inout [UInt8], _ v: UInt32) { for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
-func append64(_ out: inout [UInt8], _ v: UInt64) { for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
-func read32(_ b: [UInt8], _ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[at + $1]) << (8 * $1) } }
-func read64(_ b: [UInt8], _ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(b[at + $1]) << (8 * $1) } }

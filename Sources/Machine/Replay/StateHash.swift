@@ -26,6 +26,26 @@ public struct StateHasher {
     }
 }
 
+/// The files hvsim writes (recordings, snapshots) end with a `StateHasher` hash of all that
+/// comes before it, so a truncated or corrupted file is refused instead of misread.
+enum Checksum {
+    static func seal(_ body: [UInt8]) -> [UInt8] {
+        var h = StateHasher()
+        body.withUnsafeBytes { h.add(bytes: $0.baseAddress!, count: body.count) }
+        var w = StateWriter()
+        w.u64(h.value)
+        return body + w.bytes
+    }
+
+    static func isIntact(_ b: [UInt8]) -> Bool {
+        guard b.count >= 8 else { return false }
+        var h = StateHasher()
+        b.withUnsafeBytes { h.add(bytes: $0.baseAddress!, count: b.count - 8) }
+        var r = StateReader(b, from: b.count - 8)
+        return (try? r.u64()) == h.value
+    }
+}
+
 extension Machine {
     /// The architectural state of every CPU and the virtual time: what a checkpoint compares.
     /// With `memory`, all of guest RAM too (the end of a run).

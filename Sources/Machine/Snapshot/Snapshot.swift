@@ -37,11 +37,7 @@ public struct Snapshot: Sendable {
         w.u32(Snapshot.version)
         w.data(Array(try JSONEncoder().encode(header)))
         w.u64(UInt64(state.count))
-        var out = w.bytes + state
-        var h = StateHasher()
-        out.withUnsafeBytes { h.add(bytes: $0.baseAddress!, count: out.count) }
-        for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: h.value >> (8 * k))) }
-        return out
+        return Checksum.seal(w.bytes + state)
     }
 
     /// Parses and checks a snapshot file; every defect is an error naming what is wrong.
@@ -54,9 +50,7 @@ public struct Snapshot: Sendable {
         guard version == Snapshot.version else {
             throw fail("written in snapshot format version \(version); this hvsim reads version \(Snapshot.version)")
         }
-        var h = StateHasher()
-        b.withUnsafeBytes { h.add(bytes: $0.baseAddress!, count: b.count - 8) }
-        guard h.value == read64(b, b.count - 8) else { throw fail("corrupted or truncated (checksum mismatch)") }
+        guard Checksum.isIntact(b) else { throw fail("corrupted or truncated (checksum mismatch)") }
         do {
             header = try JSONDecoder().decode(Header.self, from: Data(try r.data()))
             let n = try r.u64()
