@@ -24,6 +24,7 @@ let package = Package(
         ]),
         .testTarget(name: "EmuTests", dependencies: ["Emu"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Emu"]),
+        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "Emu", "Devices"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "Emu", "Devices"]),
         .testTarget(name: "DiffTests", dependencies: ["Machine", "Emu"]),
     ],

@@ -1,0 +1,45 @@
+// What a user asks the hypervisor to run: the machine (pCPUs, scheduler) and its
+// domains. Both configuration sources map onto these values: Xen's dom0less device-tree
+// nodes (/chosen/<domain> with compatible "xen,domain", docs/misc/arm/device-tree/
+// booting.txt) and xl.cfg-syntax files plus a machine file (Machine/Config).
+
+/// Which scheduler runs the domains' vCPUs on the pCPUs (Xen's `sched=` boot option).
+public enum SchedulerKind: String, Sendable, Equatable, CaseIterable {
+    case credit2, null
+}
+
+/// One domain, as `xl create` or a dom0less node would describe it.
+public struct DomainConfig: Sendable, Equatable {
+    public var name: String
+    /// Guest RAM in KiB (dom0less `memory`; xl.cfg `memory` is MiB and is converted).
+    public var memoryKiB: UInt64
+    public var vcpus: Int
+    /// Host path of the kernel (arm64 Image, ELF or raw binary).
+    public var kernel: String
+    public var ramdisk: String? = nil
+    /// Kernel command line (xl.cfg `extra`, dom0less `bootargs`).
+    public var bootargs: String? = nil
+    /// pCPUs the vCPUs may run on (xl.cfg `cpus`); nil means all.
+    public var cpus: [Int]? = nil
+    /// An emulated PL011 for the domain's console (xl.cfg `vpl011=1`, dom0less `vpl011`).
+    public var vpl011: Bool = true
+    /// Credit2 weight (xl.cfg `weight`, Xen's default 256) and cap in percent of one
+    /// pCPU (`cap`, 0 = no cap).
+    public var weight: Int = 256
+    public var cap: Int = 0
+
+    public init(name: String, memoryKiB: UInt64, vcpus: Int, kernel: String) {
+        self.name = name; self.memoryKiB = memoryKiB; self.vcpus = vcpus; self.kernel = kernel
+    }
+}
+
+/// The whole hosted-hypervisor setup: how many pCPUs, which scheduler, which domains.
+public struct HypervisorConfig: Sendable, Equatable {
+    public var pcpus: Int
+    public var scheduler: SchedulerKind = .credit2
+    public var domains: [DomainConfig]
+
+    public init(pcpus: Int, scheduler: SchedulerKind = .credit2, domains: [DomainConfig]) {
+        self.pcpus = pcpus; self.scheduler = scheduler; self.domains = domains
+    }
+}
