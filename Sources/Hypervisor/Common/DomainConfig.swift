@@ -8,15 +8,23 @@ public enum SchedulerKind: String, Sendable, Equatable, CaseIterable {
     case credit2, null
 }
 
+/// Where a boot image comes from: a host file (xl.cfg), or machine memory that a boot
+/// loader filled before the hypervisor started (dom0less `multiboot,*` modules with `reg`;
+/// hvsim's `--loader FILE@ADDR`, QEMU's `-device loader`).
+public enum ImageSource: Sendable, Equatable {
+    case file(String)
+    case memory(address: UInt64, size: UInt64)
+}
+
 /// One domain, as `xl create` or a dom0less node would describe it.
 public struct DomainConfig: Sendable, Equatable {
     public var name: String
     /// Guest RAM in KiB (dom0less `memory`; xl.cfg `memory` is MiB and is converted).
     public var memoryKiB: UInt64
     public var vcpus: Int
-    /// Host path of the kernel (arm64 Image, ELF or raw binary).
-    public var kernel: String
-    public var ramdisk: String? = nil
+    /// The kernel (arm64 Image, ELF or raw binary).
+    public var kernel: ImageSource
+    public var ramdisk: ImageSource? = nil
     /// Kernel command line (xl.cfg `extra`, dom0less `bootargs`).
     public var bootargs: String? = nil
     /// pCPUs the vCPUs may run on (xl.cfg `cpus`); nil means all.
@@ -28,7 +36,7 @@ public struct DomainConfig: Sendable, Equatable {
     public var weight: Int = 256
     public var cap: Int = 0
 
-    public init(name: String, memoryKiB: UInt64, vcpus: Int, kernel: String) {
+    public init(name: String, memoryKiB: UInt64, vcpus: Int, kernel: ImageSource) {
         self.name = name; self.memoryKiB = memoryKiB; self.vcpus = vcpus; self.kernel = kernel
     }
 }
