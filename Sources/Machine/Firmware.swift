@@ -1,4 +1,5 @@
 import Emu
+import Devices
 
 /// What the firmware decided about the machine after a call.
 enum FirmwareAction: Equatable {
@@ -13,18 +14,6 @@ enum FirmwareAction: Equatable {
 /// SMCCC version/feature calls Linux probes, and Arm semihosting (HLT #0xF000) for
 /// bare-metal test programs: console output and an exit status.
 struct Firmware {
-    enum PSCI {
-        static let version: UInt64 = 0x8400_0000, cpuSuspend32: UInt64 = 0x8400_0001, cpuSuspend64: UInt64 = 0xc400_0001
-        static let cpuOff: UInt64 = 0x8400_0002, cpuOn32: UInt64 = 0x8400_0003, cpuOn64: UInt64 = 0xc400_0003
-        static let affinityInfo32: UInt64 = 0x8400_0004, affinityInfo64: UInt64 = 0xc400_0004
-        static let migrateInfoType: UInt64 = 0x8400_0006, systemOff: UInt64 = 0x8400_0008
-        static let systemReset: UInt64 = 0x8400_0009, features: UInt64 = 0x8400_000a
-        static let smcccVersion: UInt64 = 0x8000_0000, smcccArchFeatures: UInt64 = 0x8000_0001
-        // Return codes
-        static let success: Int64 = 0, notSupported: Int64 = -1, invalidParameters: Int64 = -2
-        static let alreadyOn: Int64 = -4, onPending: Int64 = -5
-    }
-
     /// Serves a PSCI/SMCCC call from `cpu`; `cpuOnline(mpidr)` reports target state.
     static func psci(_ cpu: CPU, cpus: [CPU], online: (Int) -> Bool) -> FirmwareAction {
         let fn = cpu[0] & 0xffff_ffff

@@ -347,6 +347,8 @@ public final class Machine {
             action = Firmware.psci(c, cpus: cpus, online: { self.state[$0] != .off })
         case .semihosting:
             action = Firmware.semihost(c, console: console)
+        case .hypervisorTrap:
+            return .deadlock   // no hosted hypervisor yet
         case .svcUser, .userException:
             return .deadlock   // user-mode exits never happen in a machine
         }

@@ -4,7 +4,7 @@ import Emu
 
 extension GICCore: StateSaving {
     public func save(_ w: inout StateWriter) {
-        w.int(cpus.count); w.int(lines); w.bool(v2)
+        w.int(cpuCount); w.int(lines); w.bool(v2)
         for a in [enabled, latch, level, active, group1, edge, anyCPU] { w.bools(a) }
         w.data(priority); w.ints(route); w.data(targets); w.ints(sgiSource)
         w.bool(enableGroup0); w.bool(enableGroup1)
@@ -15,10 +15,10 @@ extension GICCore: StateSaving {
     }
 
     public func restore(_ r: inout StateReader) throws {
-        guard try r.int() == cpus.count, try r.int() == lines, try r.bool() == v2 else {
+        guard try r.int() == cpuCount, try r.int() == lines, try r.bool() == v2 else {
             throw StateError("the snapshot's interrupt controller has another shape (CPUs, lines or version)")
         }
-        let n = enabled.count, c = cpus.count
+        let n = enabled.count, c = cpuCount
         enabled = try r.bools(count: n, "GIC enable"); latch = try r.bools(count: n, "GIC pending")
         level = try r.bools(count: n, "GIC level"); active = try r.bools(count: n, "GIC active")
         group1 = try r.bools(count: n, "GIC group"); edge = try r.bools(count: n, "GIC config")

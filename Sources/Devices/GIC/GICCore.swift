@@ -13,7 +13,10 @@ public final class GICCore {
     /// Priority bits implemented: 5, so priorities are multiples of 8 (ICC_CTLR_EL1.PRIbits = 4).
     static let priorityMask: UInt8 = 0xf8
 
-    public let cpus: [CPU]
+    public private(set) var cpus: [CPU] = []
+    public let cpuCount: Int
+    /// Where the interrupt outputs go when there are no CPUs (see `init(cpuCount:)`).
+    public var output: ((Int, Bool, Bool) -> Void)?
     /// Number of INTIDs (SGIs + PPIs + SPIs), a multiple of 32.
     public let lines: Int
 
@@ -41,29 +44,37 @@ public final class GICCore {
     /// Whether the GICv2 CPU interface is the one in use (affects routing and IAR).
     public let v2: Bool
 
-    public init(cpus: [CPU], lines: Int = 288, v2: Bool = false) {
-        precondition(lines % 32 == 0 && lines >= 64 && lines <= 1020)
+    public convenience init(cpus: [CPU], lines: Int = 288, v2: Bool = false) {
+        self.init(cpuCount: cpus.count, lines: lines, v2: v2)
         self.cpus = cpus
+    }
+
+    /// A GIC whose outputs go to `output(cpu, irq, fiq)` instead of CPUs' interrupt lines:
+    /// the state of a hypervisor's virtual GIC, whose "CPUs" are a domain's vCPUs.
+    public init(cpuCount: Int, lines: Int = 288, v2: Bool = false, output: ((Int, Bool, Bool) -> Void)? = nil) {
+        precondition(lines % 32 == 0 && lines >= 64 && lines <= 1020 && cpuCount >= 1)
+        self.cpuCount = cpuCount
+        self.output = output
         self.lines = lines
         self.v2 = v2
-        let n = cpus.count * 32 + (lines - 32)
+        let n = cpuCount * 32 + (lines - 32)
         enabled = Array(repeating: false, count: n); latch = enabled; level = enabled; active = enabled
         group1 = enabled; edge = enabled
         priority = Array(repeating: 0, count: n)
         route = Array(repeating: 0, count: lines); anyCPU = Array(repeating: false, count: lines)
         targets = Array(repeating: 0, count: lines)
-        sgiSource = Array(repeating: 0, count: cpus.count * 16)
+        sgiSource = Array(repeating: 0, count: cpuCount * 16)
         acknowledged = Array(repeating: 0, count: lines)
-        pmr = Array(repeating: 0, count: cpus.count); bpr0 = Array(repeating: 2, count: cpus.count)
-        bpr1 = Array(repeating: 3, count: cpus.count)
-        igrpen0 = Array(repeating: false, count: cpus.count); igrpen1 = igrpen0; eoiMode = igrpen0
+        pmr = Array(repeating: 0, count: cpuCount); bpr0 = Array(repeating: 2, count: cpuCount)
+        bpr1 = Array(repeating: 3, count: cpuCount)
+        igrpen0 = Array(repeating: false, count: cpuCount); igrpen1 = igrpen0; eoiMode = igrpen0
         fiqEnable = igrpen0
-        activePriorities0 = Array(repeating: 0, count: cpus.count); activePriorities1 = activePriorities0
-        for c in 0..<cpus.count { for i in 0..<16 { edge[c * 32 + i] = true } }  // SGIs are edge-triggered
+        activePriorities0 = Array(repeating: 0, count: cpuCount); activePriorities1 = activePriorities0
+        for c in 0..<cpuCount { for i in 0..<16 { edge[c * 32 + i] = true } }  // SGIs are edge-triggered
     }
 
     @inline(__always) func slot(_ cpu: Int, _ intid: Int) -> Int {
-        intid < 32 ? cpu * 32 + intid : cpus.count * 32 + intid - 32
+        intid < 32 ? cpu * 32 + intid : cpuCount * 32 + intid - 32
     }
 
     func pending(_ s: Int) -> Bool { latch[s] || (!edge[s] && level[s]) }
@@ -72,16 +83,16 @@ public final class GICCore {
     func target(ofSPI intid: Int) -> Int {
         if v2 {
             let t = targets[intid]
-            for c in 0..<cpus.count where t & (1 << c) != 0 { return c }
+            for c in 0..<cpuCount where t & (1 << c) != 0 { return c }
             return -1
         }
         // 1-of-N routing delivers to the lowest-numbered CPU that has the interrupt's group enabled.
         if anyCPU[intid] {
             let g1 = group1[slot(0, intid)]
-            for c in 0..<cpus.count where g1 ? igrpen1[c] : igrpen0[c] { return c }
+            for c in 0..<cpuCount where g1 ? igrpen1[c] : igrpen0[c] { return c }
             return 0
         }
-        return route[intid] < cpus.count ? route[intid] : -1
+        return route[intid] < cpuCount ? route[intid] : -1
     }
 
     // MARK: Inputs
@@ -99,7 +110,7 @@ public final class GICCore {
 
     /// Generates SGI `intid` on each CPU in `targets` (a bit mask), from `source`.
     public func sendSGI(_ intid: Int, targets mask: UInt32, from source: Int) {
-        for c in 0..<cpus.count where mask & (1 << c) != 0 {
+        for c in 0..<cpuCount where mask & (1 << c) != 0 {
             latch[slot(c, intid & 15)] = true
             sgiSource[c * 16 + (intid & 15)] = source
             update(c)
@@ -138,7 +149,7 @@ public final class GICCore {
 
     /// Recomputes the IRQ/FIQ lines of one CPU, or of all of them.
     public func update(_ only: Int? = nil) {
-        if let c = only { signal(c) } else { for c in 0..<cpus.count { signal(c) } }
+        if let c = only { signal(c) } else { for c in 0..<cpuCount { signal(c) } }
     }
 
     private func signal(_ c: Int) {
@@ -150,7 +161,7 @@ public final class GICCore {
                 if g1 || (v2 && !fiqEnable[c]) { irq = true } else { fiq = true }
             }
         }
-        cpus[c].setInterruptLines(irq: irq, fiq: fiq)
+        if let o = output { o(c, irq, fiq) } else { cpus[c].setInterruptLines(irq: irq, fiq: fiq) }
     }
 
     // MARK: CPU interface operations
@@ -212,6 +223,55 @@ public final class GICCore {
         if let g = g1, group1[slot(cpu, intid)] != g { return otherGroupID(g) }
         return UInt32(intid)
     }
+
+    // MARK: A hypervisor's virtual GIC: moving interrupts into list registers
+
+    /// Takes the highest-priority pending interrupt of `cpu` (enabled, not active) for a
+    /// list register: its latch is cleared and it counts as active until the guest
+    /// deactivates it and the hypervisor calls `deactivate`. Priority masking is left
+    /// to the virtual CPU interface, as hardware does.
+    public func takeForListRegister(_ cpu: Int) -> (intid: Int, priority: UInt8, group1: Bool)? {
+        guard let (intid, p) = highestPending(cpu) else { return nil }
+        let s = slot(cpu, intid)
+        latch[s] = false
+        active[s] = true
+        acknowledged[intid] &+= 1
+        update(intid < 32 ? cpu : nil)
+        return (intid, p, group1[s])
+    }
+
+    /// Whether `intid` (active in a list register) was made pending again; clears the latch,
+    /// so the hypervisor can mark the list register pending and active.
+    public func takeRepeatedEdge(_ cpu: Int, intid: Int) -> Bool {
+        guard intid < lines else { return false }
+        let s = slot(cpu, intid)
+        guard latch[s] && edge[s] && enabled[s] else { return false }
+        latch[s] = false
+        return true
+    }
+
+    /// Makes an interrupt pending as a write to GICD/GICR_ISPENDR would (a hypervisor
+    /// injecting a virtual interrupt, whatever its trigger mode).
+    public func setPending(_ cpu: Int, intid: Int) {
+        guard intid < lines else { return }
+        latch[slot(cpu, intid)] = true
+        update(intid < 32 ? cpu : nil)
+    }
+
+    /// Whether an interrupt is enabled (a list register may keep only enabled ones pending).
+    public func isEnabled(_ cpu: Int, intid: Int) -> Bool { intid < lines && enabled[slot(cpu, intid)] }
+
+    /// Puts an interrupt taken for a list register back as pending and inactive.
+    public func returnFromListRegister(_ cpu: Int, intid: Int) {
+        guard intid < lines else { return }
+        let s = slot(cpu, intid)
+        active[s] = false
+        if edge[s] { latch[s] = true }
+        update(intid < 32 ? cpu : nil)
+    }
+
+    /// Whether `cpu` has an interrupt waiting that a list register could take.
+    public func hasPending(_ cpu: Int) -> Bool { highestPending(cpu) != nil }
 
     public func setPriorityMask(_ cpu: Int, _ v: UInt8) { pmr[cpu] = v & GICCore.priorityMask; update(cpu) }
     public func priorityMask(_ cpu: Int) -> UInt8 { pmr[cpu] }

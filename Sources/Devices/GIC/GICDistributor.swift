@@ -41,7 +41,7 @@ public final class GICDistributor: MMIOHandler {
             return UInt64(en) | (v3 ? 0x50 : 0)                      // ARE and DS read as one
         case R.typer:
             let lines = UInt64(gic.lines / 32 - 1)
-            return v3 ? lines | 9 << 19 : lines | UInt64(gic.cpus.count - 1) << 5
+            return v3 ? lines | 9 << 19 : lines | UInt64(gic.cpuCount - 1) << 5
         case R.iidr: return GICDistributor.implementer
         case R.typer2: return 0
         case 0xffe8 where v3, 0xfe8 where !v3: return v3 ? 0x3b : 0x2b   // PIDR2.ArchRev: 3 or 2
@@ -96,7 +96,7 @@ public final class GICDistributor: MMIOHandler {
             return
         case R.sgir where !v3:
             // GICv2 software-generated interrupt: TargetListFilter 0 = list, 1 = others, 2 = self.
-            let list = UInt32((value >> 16) & 0xff), all = UInt32((1 << gic.cpus.count) - 1)
+            let list = UInt32((value >> 16) & 0xff), all = UInt32((1 << gic.cpuCount) - 1)
             let mask: UInt32
             switch (value >> 24) & 3 {
             case 0: mask = list & all
@@ -132,7 +132,7 @@ public final class GICDistributor: MMIOHandler {
             let intid = Int(offset - R.itargetsr)
             guard !v3 else { return }
             for i in 0..<size where intid + i >= 32 && intid + i < gic.lines {
-                gic.targets[intid + i] = UInt8(truncatingIfNeeded: value >> (8 * i)) & UInt8(truncatingIfNeeded: (1 << gic.cpus.count) - 1)
+                gic.targets[intid + i] = UInt8(truncatingIfNeeded: value >> (8 * i)) & UInt8(truncatingIfNeeded: (1 << gic.cpuCount) - 1)
             }
             gic.update()
             return

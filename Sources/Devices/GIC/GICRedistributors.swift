@@ -21,12 +21,12 @@ public final class GICRedistributors: MMIOHandler {
 
     public init(_ gic: GICCore) {
         self.gic = gic
-        asleep = Array(repeating: true, count: gic.cpus.count)
+        asleep = Array(repeating: true, count: gic.cpuCount)
     }
 
     public func read(offset: UInt64, size: Int, cpu _: Int) -> UInt64 {
         let c = Int(offset / GICRedistributors.stride)
-        guard c < gic.cpus.count else { return 0 }
+        guard c < gic.cpuCount else { return 0 }
         let off = offset % GICRedistributors.stride
         let R = Register.self
         if off < 0x1_0000 {
@@ -35,7 +35,7 @@ public final class GICRedistributors: MMIOHandler {
             case R.iidr: return GICDistributor.implementer
             case R.typer:
                 // Affinity = MPIDR Aff3.Aff2.Aff1.Aff0, processor number, Last for the final frame.
-                let v = UInt64(c) << 32 | UInt64(c) << 8 | (c == gic.cpus.count - 1 ? 0x10 : 0)
+                let v = UInt64(c) << 32 | UInt64(c) << 8 | (c == gic.cpuCount - 1 ? 0x10 : 0)
                 return size == 8 ? v : UInt64(truncatingIfNeeded: UInt32(truncatingIfNeeded: v))
             case R.typer + 4: return UInt64(c)
             case R.waker: return asleep[c] ? 6 : 0
@@ -59,7 +59,7 @@ public final class GICRedistributors: MMIOHandler {
 
     public func write(offset: UInt64, size: Int, value: UInt64, cpu _: Int) {
         let c = Int(offset / GICRedistributors.stride)
-        guard c < gic.cpus.count else { return }
+        guard c < gic.cpuCount else { return }
         let off = offset % GICRedistributors.stride
         let R = Register.self
         if off < 0x1_0000 {

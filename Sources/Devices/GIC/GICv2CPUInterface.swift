@@ -17,11 +17,11 @@ public final class GICv2CPUInterface: MMIOHandler {
 
     public init(_ gic: GICCore) {
         self.gic = gic
-        ctlr = Array(repeating: 0, count: gic.cpus.count)
+        ctlr = Array(repeating: 0, count: gic.cpuCount)
     }
 
     public func read(offset: UInt64, size: Int, cpu c: Int) -> UInt64 {
-        guard c < gic.cpus.count else { return 0 }
+        guard c < gic.cpuCount else { return 0 }
         let R = Register.self
         switch offset {
         case R.ctlr: return ctlr[c]
@@ -41,7 +41,7 @@ public final class GICv2CPUInterface: MMIOHandler {
     }
 
     public func write(offset: UInt64, size: Int, value: UInt64, cpu c: Int) {
-        guard c < gic.cpus.count else { return }
+        guard c < gic.cpuCount else { return }
         let R = Register.self, C = Control.self
         switch offset {
         case R.ctlr:

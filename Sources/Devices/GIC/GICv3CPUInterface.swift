@@ -39,7 +39,7 @@ public final class GICv3CPUInterface: GICSystemRegisters {
 
     public init(_ gic: GICCore) {
         self.gic = gic
-        let n = gic.cpus.count
+        let n = gic.cpuCount
         ichHCR = Array(repeating: 0, count: n); ichVMCR = ichHCR; ichAP0R = ichHCR; ichAP1R = ichHCR
         ichLR = Array(repeating: Array(repeating: 0, count: GICv3CPUInterface.listRegisters), count: n)
     }
@@ -126,7 +126,7 @@ public final class GICv3CPUInterface: GICSystemRegisters {
     /// 15:0, offset by RS * 16) within the cluster Aff3.Aff2.Aff1, or all other CPUs (IRM).
     private func sendSGI(_ v: UInt64, from c: Int) {
         let intid = Int((v >> 24) & 15)
-        let all = UInt32((1 << gic.cpus.count) - 1)
+        let all = UInt32((1 << gic.cpuCount) - 1)
         if v & (1 << 40) != 0 {
             gic.sendSGI(intid, targets: all & ~(1 << c), from: c)
             return

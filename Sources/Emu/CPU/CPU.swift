@@ -13,6 +13,10 @@ public enum Exit: Equatable, Sendable {
     case breakpoint             // PC reached a host-side breakpoint
     case svcUser(imm: UInt16)   // SVC in user-mode emulation (PC is past the SVC)
     case userException(esr: UInt64, far: UInt64) // any other exception in user-mode emulation
+    /// An exception was taken to EL2 while a hosted hypervisor owns EL2 (`hostedEL2`):
+    /// ESR/ELR/SPSR/FAR/HPFAR_EL2 hold it, and the hypervisor in Swift handles it, then
+    /// returns to the guest with `returnFromHypervisor()` (an ERET).
+    case hypervisorTrap(VectorKind)
 }
 
 /// An interrupt controller's system-register CPU interface (GICv3 ICC_*/ICH_*). The CPU
@@ -50,6 +54,12 @@ public final class CPU {
     public var semihosting: Bool {
         get { st.pointee.semihosting }
         set { st.pointee.semihosting = newValue }
+    }
+    /// EL2 belongs to a hypervisor written in Swift (DESIGN.md, "Hosting the hypervisor"):
+    /// an exception to EL2 ends `run` with `.hypervisorTrap` instead of entering VBAR_EL2.
+    public var hostedEL2: Bool {
+        get { st.pointee.hostedEL2 }
+        set { st.pointee.hostedEL2 = newValue }
     }
     /// User-mode emulation (differential tests): SVC and faults exit to the caller.
     public var userMode: Bool {

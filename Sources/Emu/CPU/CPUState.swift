@@ -68,10 +68,14 @@ public struct CPUState {
 
     // Configuration (see the CPU properties of the same names), kept across resets.
     public var hasEL2 = true, semihosting = false, userMode = false, hasBreakpoints = false
+    public var hostedEL2 = false
     public var instructionsPerTick: UInt64 = 1
+    /// The kind of the exception to EL2 a hosted hypervisor has still to handle (raw
+    /// value + 1 of a VectorKind; 0 when none).
+    public var hostedTrap: UInt64 = 0
 
     mutating func keepConfiguration(of o: CPUState) {
-        hasEL2 = o.hasEL2; semihosting = o.semihosting; userMode = o.userMode
+        hasEL2 = o.hasEL2; semihosting = o.semihosting; userMode = o.userMode; hostedEL2 = o.hostedEL2
         hasBreakpoints = o.hasBreakpoints; instructionsPerTick = o.instructionsPerTick
     }
 

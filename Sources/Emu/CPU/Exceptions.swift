@@ -67,6 +67,18 @@ extension CPU {
         unbankSP()
         vectorBase &= ~0x7ff
         s.pointee.pc = vectorBase &+ offset &+ kind.rawValue
+        if target == 2 && s.pointee.hostedEL2 {
+            // The Swift hypervisor takes it from here: stop before the vector's first instruction.
+            s.pointee.hostedTrap = kind.rawValue &+ 1
+            s.pointee.exitRequest = true
+            s.pointee.checkInterrupts = true
+        }
+    }
+
+    /// A hosted hypervisor's ERET: returns to the state SPSR_EL2 and ELR_EL2 describe.
+    public func returnFromHypervisor() {
+        precondition(st.pointee.el == 2, "returnFromHypervisor outside EL2")
+        exceptionReturn()
     }
 
     /// A synchronous exception with class `ec` to the usual target (or `target`).

@@ -105,7 +105,11 @@ extension CPU {
             }
             if st.pointee.checkInterrupts {
                 st.pointee.checkInterrupts = false
-                if st.pointee.exitRequest { st.pointee.exitRequest = false; return .budget }
+                if st.pointee.exitRequest {
+                    if st.pointee.hostedTrap != 0 { return takeHostedTrap() }
+                    st.pointee.exitRequest = false
+                    return .budget
+                }
                 if takePendingInterrupt() { continue outer }
             }
             if st.pointee.illegal != 0 {
@@ -594,6 +598,16 @@ extension CPU {
                 }
             }
         }
+        // A trap to a hosted EL2 on the budget's last instruction is reported now, so the
+        // caller never resumes a CPU that stands at the EL2 vector.
+        if st.pointee.hostedTrap != 0 { return takeHostedTrap() }
         return .budget
+    }
+
+    @inline(never) func takeHostedTrap() -> Exit {
+        let trap = st.pointee.hostedTrap
+        st.pointee.hostedTrap = 0
+        st.pointee.exitRequest = false
+        return .hypervisorTrap(VectorKind(rawValue: trap &- 1) ?? .sync)
     }
 }

@@ -73,6 +73,17 @@ public final class CodeCache {
         b.codePages[Int((pa - b.base) >> 12)] != 0
     }
 
+    /// Host software (a loader, the hosted hypervisor copying a grant) wrote machine
+    /// memory `range`: forget decoded instructions of the pages it touched.
+    public func hostWrote(_ range: Range<UInt64>) {
+        guard !range.isEmpty else { return }
+        var pa = range.lowerBound & ~0xfff
+        while pa < range.upperBound {
+            if let b = bus.bank(pa), isCode(pa, bank: b) { invalidate(pa, bank: b) }
+            pa &+= 0x1000
+        }
+    }
+
     /// A store hit code page `pa`: forget its decoded instructions. The slots stay
     /// allocated (a CPU may be executing from them) and re-decode lazily.
     func invalidate(_ pa: UInt64, bank b: RAMBank) {

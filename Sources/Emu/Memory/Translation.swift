@@ -228,3 +228,12 @@ extension CPU {
         }
     }
 }
+
+extension CPU {
+    /// AT S12E1R / S12E1W for a hosted hypervisor: the machine address of EL1&0 virtual
+    /// address `va` through the current stage 1 and stage 2, or nil if either faults.
+    public func translateGuestVirtual(_ va: UInt64, write: Bool) -> UInt64? {
+        if case .success(let t) = translate(va, write ? .write : .read, context: 1) { return t.pa }
+        return nil
+    }
+}

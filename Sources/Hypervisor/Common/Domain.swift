@@ -1,0 +1,87 @@
+import Emu
+import Devices
+
+/// A guest domain: its memory (the stage-2 p2m), vCPUs, virtual devices, event
+/// channels and grant table.
+public final class Domain {
+    public enum State: Equatable, Sendable {
+        case running
+        /// SCHEDOP_shutdown with a reason (xen/include/public/sched.h SHUTDOWN_*).
+        case shutdown(reason: UInt32)
+        /// Killed by the hypervisor for a fatal fault; the others keep running.
+        case crashed(String)
+    }
+
+    public let id: Int
+    public let name: String
+    public let config: DomainConfig
+    public internal(set) var state: State = .running
+    public internal(set) var vcpus: [VCPU] = []
+    let p2m: Stage2
+    let bus: Bus
+    /// The machine memory behind guest RAM: (guest base, machine base, size).
+    let ram: [(gpa: UInt64, pa: UInt64, size: UInt64)]
+    let vgic: VGIC
+    var vpl011: PL011? = nil
+    /// CNTVOFF_EL2: the domain's virtual counter starts near 0 when it is created.
+    let counterOffset: UInt64
+    /// The shared_info page (machine address), once the guest maps it.
+    var sharedInfo: UInt64? = nil
+    let sharedInfoFrame: UInt64
+    var events: EventChannels! = nil
+    var grants: GrantTable! = nil
+    /// Guest RAM pages mapped now, and the most it may have (its configured memory).
+    var pages: UInt64 = 0
+    var maxPages: UInt64 { config.memoryKiB / 4 }
+    /// Machine memory given by populate_physmap, released with the domain.
+    var extraFrames: [(UInt64, UInt64)] = []
+    /// HVMOP_set_param values (HVM_PARAM_*).
+    var hvmParams: [UInt32: UInt64] = [:]
+
+    init(id: Int, config: DomainConfig, p2m: Stage2, bus: Bus, ram: [(gpa: UInt64, pa: UInt64, size: UInt64)],
+         sharedInfoFrame: UInt64, counterOffset: UInt64) {
+        self.id = id
+        name = config.name
+        self.config = config
+        self.p2m = p2m
+        self.bus = bus
+        self.ram = ram
+        self.sharedInfoFrame = sharedInfoFrame
+        self.counterOffset = counterOffset
+        vgic = VGIC(vcpus: config.vcpus)
+        vcpus = (0..<config.vcpus).map { VCPU(id: $0, domain: self) }
+    }
+
+    /// Guest RAM size in bytes.
+    public var memorySize: UInt64 { ram.reduce(0) { $0 + $1.size } }
+
+    // MARK: Guest physical memory (through the p2m, never outside it)
+
+    /// Copies `bytes` to guest physical `gpa`; false if any page is not mapped writable.
+    @discardableResult
+    public func write(_ bytes: [UInt8], at gpa: UInt64) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let a = gpa + UInt64(done)
+            guard let (pa, writable) = p2m.lookup(a), writable, let h = bus.host(pa) else { return false }
+            let n = min(bytes.count - done, Int(0x1000 - (a & 0xfff)))
+            bytes.withUnsafeBytes { h.copyMemory(from: $0.baseAddress! + done, byteCount: n) }
+            done += n
+        }
+        return true
+    }
+
+    /// Reads `count` bytes at guest physical `gpa`; nil if any page is not mapped.
+    public func read(_ gpa: UInt64, count: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let a = gpa + UInt64(done)
+            guard let (pa, _) = p2m.lookup(a), let h = bus.host(pa) else { return nil }
+            let n = min(count - done, Int(0x1000 - (a & 0xfff)))
+            out.withUnsafeMutableBytes { ($0.baseAddress! + done).copyMemory(from: h, byteCount: n) }
+            done += n
+        }
+        return out
+    }
+}

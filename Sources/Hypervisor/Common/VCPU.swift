@@ -1,0 +1,37 @@
+import Emu
+
+/// One virtual CPU of a domain. Its guest state lives in `context` while it is off
+/// every pCPU and in the pCPU's registers while loaded there.
+public final class VCPU {
+    public let id: Int
+    public unowned let domain: Domain
+    /// Brought up (boot vCPU, or PSCI CPU_ON) and not taken down (CPU_OFF, VCPUOP_down).
+    public internal(set) var online = false
+    /// Waiting in WFI / SCHEDOP_block / SCHEDOP_poll for an interrupt or event.
+    public internal(set) var blocked = false
+    /// The pCPU whose run queue holds it.
+    public internal(set) var home = 0
+    /// The pCPU it is loaded on, if any.
+    public internal(set) var pcpu: Int? = nil
+    /// Guest time it ran, in counter ticks (scheduler accounting, `--stats`).
+    public internal(set) var runTicks: UInt64 = 0
+    var context = VCPUContext()
+    /// VCPUOP_register_vcpu_info: machine address of its vcpu_info in guest memory.
+    var vcpuInfo: UInt64? = nil
+    /// Event-channel ports SCHEDOP_poll waits on (empty: not polling).
+    var pollPorts: [UInt32] = []
+    var pollDeadline: UInt64? = nil
+    /// When the vCPU was last loaded (counter ticks), for accounting.
+    var loadedAt: UInt64 = 0
+
+    init(id: Int, domain: Domain) {
+        self.id = id
+        self.domain = domain
+    }
+
+    /// Whether the scheduler may run it.
+    public var runnable: Bool { online && !blocked && domain.state == .running }
+
+    /// The MPIDR the guest sees (VMPIDR_EL2): affinity 0.0.0.id, as the vGIC routes by.
+    var mpidr: UInt64 { 0x8000_0000 | UInt64(id) }
+}
