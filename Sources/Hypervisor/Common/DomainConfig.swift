@@ -46,6 +46,11 @@ public struct HypervisorConfig: Sendable, Equatable {
     public var pcpus: Int
     public var scheduler: SchedulerKind = .credit2
     public var domains: [DomainConfig]
+    /// Credit2 runqueue grouping: pCPUs per runqueue, nil for one runqueue holding all
+    /// (Xen's `credit2_runqueue=socket` on a one-socket machine; 1 is `=cpu`).
+    public var pcpusPerRunqueue: Int? = nil
+    /// Xen's `sched_ratelimit_us` (default 1000; 0 turns rate limiting off).
+    public var ratelimitMicroseconds: Int = 1000
 
     public init(pcpus: Int, scheduler: SchedulerKind = .credit2, domains: [DomainConfig]) {
         self.pcpus = pcpus; self.scheduler = scheduler; self.domains = domains
