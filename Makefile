@@ -13,6 +13,7 @@ deps:
 
 images: deps
 	@images/build-baremetal.sh
+	@images/build-xenguests.sh
 	@images/difftest/build.sh
 	@images/build-linux.sh
 

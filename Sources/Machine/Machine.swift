@@ -1,5 +1,6 @@
 import Emu
 import Devices
+import Hypervisor
 
 /// Everything needed to build a machine (command line options map onto this).
 public struct MachineConfig: Sendable {
@@ -92,10 +93,16 @@ public final class Machine {
         case running, off
         case waitingInterrupt                             // WFI
         case waitingEvent(stream: UInt64?)               // WFE, until the next event-stream event
+        case hypervisorIdle                              // the hosted hypervisor has nothing to run
     }
 
+    /// The hosted hypervisor, when the machine runs one (`bootHypervisor`).
+    public internal(set) var hypervisor: HostedHypervisor? = nil
+    /// Domains' consoles (hypervisor mode).
+    let domainConsoles = DomainConsoles()
+
     var state: [RunState]
-    private let codeCache: CodeCache
+    let codeCache: CodeCache
 
     public init(_ config: MachineConfig) throws {
         guard config.cpus >= 1 && config.cpus <= 8 else {
@@ -295,7 +302,9 @@ public final class Machine {
     /// Lets the timer and RTC raise what is due at the current virtual time.
     private func devicesReached() {
         timer.update(now: now)
-        if !uartInput.isEmpty { _ = uartInput.deliver(to: uart.receive) }
+        if !uartInput.isEmpty {
+            if let hv = hypervisor { _ = uartInput.deliver(to: hv.consoleInput) } else { _ = uartInput.deliver(to: uart.receive) }
+        }
         if let ns = rtc.nextMatchDeadline, time(nanoseconds: ns) <= now { rtc.advance() }
     }
 
@@ -308,6 +317,11 @@ public final class Machine {
         case .off: return false
         case .waitingInterrupt:
             guard cpus[i].interruptPending else { return false }
+        case .hypervisorIdle:
+            let c = cpus[i]
+            guard c.interruptPending, let hv = hypervisor else { return false }
+            c.st.pointee.timeOffset = now &- c.st.pointee.icount
+            guard hv.resumeIdle(pcpu: i) == .run else { return false }
         case .waitingEvent(let stream):
             let c = cpus[i]
             if c.st.pointee.event { c.st.pointee.event = false }
@@ -347,8 +361,10 @@ public final class Machine {
             action = Firmware.psci(c, cpus: cpus, online: { self.state[$0] != .off })
         case .semihosting:
             action = Firmware.semihost(c, console: console)
-        case .hypervisorTrap:
-            return .deadlock   // no hosted hypervisor yet
+        case .hypervisorTrap(let kind):
+            guard let hv = hypervisor else { return .deadlock }
+            if hv.handleTrap(pcpu: i, kind: kind) == .idle { state[i] = .hypervisorIdle }
+            return hv.allDomainsStopped ? .poweredOff(status: 0) : nil
         case .svcUser, .userException:
             return .deadlock   // user-mode exits never happen in a machine
         }

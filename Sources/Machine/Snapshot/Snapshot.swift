@@ -73,6 +73,7 @@ extension Machine {
             case .off: w.u8(1)
             case .waitingInterrupt: w.u8(2)
             case .waitingEvent(let stream): w.u8(3); w.bool(stream != nil); w.u64(stream ?? 0)
+            case .hypervisorIdle: w.u8(4)   // the hosted hypervisor's own state is not saved yet
             }
         }
         w.data(uartInput.waiting)
@@ -104,6 +105,7 @@ extension Machine {
             case 3:
                 let has = try r.bool(), at = try r.u64()
                 state[i] = .waitingEvent(stream: has ? at : nil)
+            case 4: state[i] = .hypervisorIdle
             case let k: throw StateError("unknown CPU run state \(k)")
             }
         }
