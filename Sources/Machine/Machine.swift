@@ -321,7 +321,9 @@ public final class Machine {
             let c = cpus[i]
             guard c.interruptPending, let hv = hypervisor else { return false }
             c.st.pointee.timeOffset = now &- c.st.pointee.icount
-            guard hv.resumeIdle(pcpu: i) == .run else { return false }
+            let action = hv.resumeIdle(pcpu: i)
+            timer.update(now: now)
+            guard action == .run else { return false }
         case .waitingEvent(let stream):
             let c = cpus[i]
             if c.st.pointee.event { c.st.pointee.event = false }
@@ -364,6 +366,7 @@ public final class Machine {
         case .hypervisorTrap(let kind):
             guard let hv = hypervisor else { return .deadlock }
             if hv.handleTrap(pcpu: i, kind: kind) == .idle { state[i] = .hypervisorIdle }
+            timer.update(now: now)          // the hypervisor may have changed timer registers
             return hv.allDomainsStopped ? .poweredOff(status: 0) : nil
         case .svcUser, .userException:
             return .deadlock   // user-mode exits never happen in a machine

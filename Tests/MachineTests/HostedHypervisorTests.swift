@@ -42,3 +42,23 @@ import Hypervisor
         #expect(m.hypervisor?.domains.first?.state == .shutdown(reason: 0))
     }
 }
+
+/// Debian's arm64 Linux as a domU of the hosted hypervisor (release builds only: it runs
+/// about a billion guest instructions).
+@Suite(.serialized) struct LinuxDomUTests {
+    static let linux = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../images/cache/linux").standardized.path
+
+    @Test func linuxBootsAsDomU() throws {
+        var d = DomainConfig(name: "linux", memoryKiB: 512 << 10, vcpus: 1, kernel: .file(Self.linux + "/Image"))
+        d.ramdisk = .file(Self.linux + "/initramfs.cpio.gz")
+        d.bootargs = "console=ttyAMA0 hvsim.poweroff"
+        let limit = UInt64(ProcessInfo.processInfo.environment["HVSIM_LIMIT"] ?? "") ?? 3_000_000_000
+        let (m, stop, out) = try HostedHypervisorTests.run([d], ram: 768 << 20, limit: limit)
+        print(out)
+        print(stop, m.instructions, m.now)
+        print(m.hypervisor?.stateDescription ?? "")
+        #expect(out.contains("HVSIM-LINUX-READY"))
+        #expect(stop == .poweredOff(status: 0))
+    }
+}

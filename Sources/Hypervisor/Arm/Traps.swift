@@ -10,7 +10,7 @@ extension HostedHypervisor {
         switch ec {
         case EC.wfx:
             advancePC(c)
-            if iss & 1 == 0 { block(v) } else { pcpus[c.index].needsSchedule = true }   // WFE yields
+            if iss & 1 == 0 { block(v) } else { yield(v) }   // WFE yields
         case EC.hvc:
             let imm = iss & 0xffff
             if imm == XenABI.hypercallTag {

@@ -23,7 +23,7 @@ extension HostedHypervisor {
         case PSCI.systemReset: shutdown(d, reason: 1)
         case PSCI.cpuOff:
             v.online = false
-            pcpus[handling].needsSchedule = true
+            sleep(v)
         case PSCI.cpuSuspend32, PSCI.cpuSuspend64:
             ret(PSCI.success)
             block(v)                                            // a standby state: like WFI
@@ -33,10 +33,8 @@ extension HostedHypervisor {
             if t.online { return ret(PSCI.alreadyOn) }
             t.context = VCPUContext(entry: c[2] & mask, x0: c[3] & mask)
             t.online = true
-            t.blocked = false
             ret(PSCI.success)
-            pcpus[t.home].needsSchedule = true
-            if t.home != handling { gic.kick(from: c, to: t.home) }
+            wake(t)
         case PSCI.affinityInfo32, PSCI.affinityInfo64:
             let mask: UInt64 = fn == PSCI.affinityInfo32 ? 0xffff_ffff : ~0
             guard c[2] == 0, let t = target(c[1] & mask) else { return ret(PSCI.invalidParameters) }

@@ -9,41 +9,65 @@ extension HostedHypervisor {
     static let guestHCR: UInt64 = HCR.VM | HCR.SWIO | HCR.FMO | HCR.IMO | HCR.AMO | HCR.TWI | HCR.TWE
         | HCR.TSC | HCR.RW
 
-    /// A time slice when other vCPUs wait for the pCPU: 10 ms.
-    var slice: UInt64 { ticksPerSecond / 100 }
+    /// Virtual nanoseconds for the scheduler, never going back (pCPUs' counters differ
+    /// by at most one slice of the machine's round robin).
+    func schedulerTime(_ p: Int) -> UInt64 {
+        let ticks = pcpus[p].now
+        let ns = ticks.multipliedFullWidth(by: 1_000_000_000)
+        let t = ticksPerSecond.dividingFullWidth((ns.high, ns.low)).quotient
+        lastSchedulerTime = max(lastSchedulerTime, t)
+        return lastSchedulerTime
+    }
 
-    /// Places each vCPU of a new domain in a pCPU's run queue: its first allowed pCPU
-    /// with the fewest vCPUs.
-    func assignToPCPUs(_ d: Domain) {
-        let allowed = d.config.cpus?.filter { $0 >= 0 && $0 < pcpus.count } ?? Array(pcpus.indices)
+    /// Counter ticks in `ns` nanoseconds.
+    func ticks(nanoseconds ns: UInt64) -> UInt64 {
+        let x = ns.multipliedFullWidth(by: ticksPerSecond)
+        return UInt64(1_000_000_000).dividingFullWidth((x.high, x.low)).quotient
+    }
+
+    /// Hands a new domain's vCPUs to the scheduler; vCPU 0 is woken when it starts.
+    func insertIntoScheduler(_ d: Domain) {
+        let now = schedulerTime(handling)
+        let params = SchedulingParameters(weight: d.config.weight, cap: d.config.cap)
+        let allowed = d.config.cpus?.filter { $0 >= 0 && $0 < pcpus.count }
         for v in d.vcpus {
-            let p = (allowed.isEmpty ? Array(pcpus.indices) : allowed).min { pcpus[$0].runQueue.count < pcpus[$1].runQueue.count }!
-            v.home = p
-            pcpus[p].runQueue.append(v)
+            scheduler.insert(VCPUID(domain: d.id, vcpu: v.id), parameters: params,
+                             affinity: allowed?.isEmpty == false ? allowed : nil, pcpu: nil, now: now)
+            if v.online { scheduler.wake(VCPUID(domain: d.id, vcpu: v.id), now: now) }
+        }
+        applyTickles()
+    }
+
+    /// The pCPUs the scheduler asked to reschedule: mark them, and kick the others.
+    func applyTickles() {
+        for t in scheduler.takeTickles() where t < pcpus.count {
+            pcpus[t].needsSchedule = true
+            if t != handling { gic.kick(from: pcpus[handling].cpu, to: t) }
         }
     }
 
-    /// Picks the vCPU pCPU `p` runs next (round robin among the runnable ones) and
-    /// switches to it.
+    func vcpu(_ id: VCPUID) -> VCPU? {
+        guard let d = domains.first(where: { $0.id == id.domain }), id.vcpu < d.vcpus.count else { return nil }
+        return d.vcpus[id.vcpu]
+    }
+
+    /// Asks the scheduler what pCPU `p` runs next and switches to it.
     func schedule(_ p: Int) {
         let pc = pcpus[p]
         pc.needsSchedule = false
-        let now = pc.now
-        let queue = pc.runQueue
-        let start = pc.current.flatMap { c in queue.firstIndex { $0 === c } }.map { $0 + 1 } ?? 0
-        var next: VCPU? = nil
-        for k in 0..<queue.count {
-            let v = queue[(start + k) % queue.count]
-            if v.runnable { next = v; break }
-        }
-        // Keep the current vCPU until its slice ends, if it can still run.
-        if let c = pc.current, c.runnable, now < pc.sliceEnd { next = c }
-        if next !== pc.current {
-            if pc.current != nil { unload(pc) }
+        let now = schedulerTime(p)
+        let cur = pc.current
+        let decision = scheduler.schedule(pcpu: p, now: now, current: cur.map { VCPUID(domain: $0.domain.id, vcpu: $0.id) },
+                                          currentRunnable: cur?.runnable ?? false)
+        var next = decision.next.flatMap(vcpu)
+        if let n = next, let q = n.pcpu, q != p { next = nil }       // running elsewhere: never load twice
+        if let n = next, !n.runnable { next = nil }
+        if next !== cur {
+            if cur != nil { unload(pc) }
             if let n = next { load(n, on: pc) }
         }
-        let others = queue.contains { $0 !== next && $0.runnable }
-        pc.sliceEnd = next != nil && others ? now + slice : .max
+        pc.sliceEnd = decision.slice.map { pc.now &+ max(ticks(nanoseconds: $0), 1) } ?? .max
+        applyTickles()
     }
 
     /// Loads `v`'s state and its domain's EL2 configuration into the pCPU.
@@ -83,7 +107,9 @@ extension HostedHypervisor {
     /// Arms the pCPU's hypervisor timer (CNTHP) for its next deadline.
     func programTimer(_ p: Int) {
         let pc = pcpus[p]
-        let next = pc.timers.map(\.deadline).min().map { min($0, pc.sliceEnd) } ?? pc.sliceEnd
+        var next = pc.timers.map(\.deadline).min().map { min($0, pc.sliceEnd) } ?? pc.sliceEnd
+        // The scheduler's own timer (cap budget refills) runs on pCPU 0.
+        if p == 0, let t = scheduler.nextTimer { next = min(next, max(ticks(nanoseconds: t), 1)) }
         if next == .max {
             pc.cpu.st.pointee.cnthpCtl = 0
         } else {
@@ -103,6 +129,10 @@ extension HostedHypervisor {
             inject(t.vcpu, XenGuestLayout.virtualTimerPPI)
         }
         if now >= pc.sliceEnd { pc.needsSchedule = true }
+        if p == 0, let t = scheduler.nextTimer, schedulerTime(p) >= t {
+            scheduler.timer(now: schedulerTime(p))
+            applyTickles()
+        }
     }
 
     /// Makes a private interrupt pending for `v` (and wakes it: see `interruptArrived`).
@@ -110,12 +140,28 @@ extension HostedHypervisor {
         v.domain.vgic.raise(intid, vcpu: v.id)
     }
 
-    /// The vGIC has an interrupt for `v`: unblock it, and make its pCPU look again.
+    /// The vGIC has an interrupt for `v`: unblock it; if it runs on another pCPU, kick that
+    /// one so it refreshes the list registers.
     func interruptArrived(_ v: VCPU) {
         guard v.online, v.domain.state == .running else { return }
-        let p = v.pcpu ?? v.home
-        if v.blocked { v.blocked = false; pcpus[p].needsSchedule = true }
-        if p != handling { gic.kick(from: pcpus[handling].cpu, to: p) }
+        if v.blocked { wake(v) }
+        if let p = v.pcpu, p != handling { gic.kick(from: pcpus[handling].cpu, to: p) }
+    }
+
+    /// `v` may run again (an interrupt, an event, PSCI CPU_ON).
+    func wake(_ v: VCPU) {
+        v.blocked = false
+        v.pollPorts = []
+        guard v.runnable else { return }
+        scheduler.wake(VCPUID(domain: v.domain.id, vcpu: v.id), now: schedulerTime(handling))
+        applyTickles()
+    }
+
+    /// `v` cannot run (blocked, taken down, its domain stopped).
+    func sleep(_ v: VCPU) {
+        scheduler.sleep(VCPUID(domain: v.domain.id, vcpu: v.id), now: schedulerTime(handling))
+        if let p = v.pcpu { pcpus[p].needsSchedule = true }
+        applyTickles()
     }
 
     /// WFI or SCHEDOP_block: the vCPU sleeps until an interrupt or event is pending.
@@ -123,7 +169,13 @@ extension HostedHypervisor {
         if v.domain.vgic.hasPending(v.id, context: v.pcpu != nil ? liveContext(v) : v.context) { return }
         if upcallPending(v) { return }
         v.blocked = true
-        pcpus[v.pcpu ?? v.home].needsSchedule = true
+        sleep(v)
+    }
+
+    /// SCHEDOP_yield, a trapped WFE: others may run first.
+    func yield(_ v: VCPU) {
+        scheduler.yield(VCPUID(domain: v.domain.id, vcpu: v.id))
+        pcpus[handling].needsSchedule = true
     }
 
     /// The list registers of a loaded vCPU, read from its pCPU.

@@ -80,7 +80,6 @@ extension HostedHypervisor {
     /// A vCPU in SCHEDOP_poll wakes when an event arrives.
     private func wakePoller(_ v: VCPU) {
         guard !v.pollPorts.isEmpty else { return }
-        v.pollPorts = []
         v.pollDeadline = nil
         interruptArrived(v)
     }
@@ -226,7 +225,7 @@ extension HostedHypervisor {
         v.pollPorts = ports
         if timeout != 0 { v.pollDeadline = timeout }
         v.blocked = true
-        pcpus[handling].needsSchedule = true
+        sleep(v)
         return 0
     }
 }

@@ -36,6 +36,9 @@ public final class HostedHypervisor {
     var nextVMID: UInt16 = 1
     /// The pCPU the hypervisor is running on now.
     var handling = 0
+    /// Chooses which vCPU each pCPU runs (Credit2 or null, from the configuration).
+    let scheduler: any Scheduler
+    var lastSchedulerTime: UInt64 = 0
 
     public init(bus: Bus, cpus: [CPU], config: HypervisorConfig, freeRAM: [Range<UInt64>],
                 gicDistributor: UInt64, gicRedistributors: UInt64, redistributorStride: UInt64,
@@ -46,6 +49,7 @@ public final class HostedHypervisor {
         gic = PhysicalGIC(bus: bus, distributor: gicDistributor, redistributors: gicRedistributors, stride: redistributorStride)
         self.ticksPerSecond = ticksPerSecond
         pcpus = cpus.map { PCPU(index: $0.index, cpu: $0) }
+        scheduler = makeScheduler(for: config)
     }
 
     func say(_ s: String) {
@@ -66,7 +70,7 @@ public final class HostedHypervisor {
             gic.initCPU(c)
             c.st.pointee.cnthctlEL2 = 1          // EL1 reads the counter; its physical timer traps
         }
-        for d in domains { assignToPCPUs(d) }
+        for d in domains { insertIntoScheduler(d) }
     }
 
     /// The pCPU's first scheduling decision.
@@ -104,9 +108,13 @@ public final class HostedHypervisor {
     /// Takes every pending physical interrupt of pCPU `p`.
     func physicalInterrupts(_ p: Int) {
         let pc = pcpus[p], c = pc.cpu
+        // Each source once: a level (a timer) may stay high until the machine samples
+        // the timer registers the hypervisor has just changed.
+        var seen = Set<Int>()
         while true {
             let intid = gic.acknowledge(c)
             if intid >= 1020 { break }
+            if !seen.insert(intid).inserted { gic.endOfInterrupt(c, intid); break }
             switch intid {
             case PhysicalGIC.virtualTimerPPI:
                 // The loaded vCPU's virtual timer fired: mask it (the guest unmasks when it
@@ -160,7 +168,11 @@ public final class HostedHypervisor {
     }
 
     private func descheduleAll(_ d: Domain) {
-        for v in d.vcpus { if let p = v.pcpu { pcpus[p].needsSchedule = true } }
+        for v in d.vcpus {
+            scheduler.remove(VCPUID(domain: d.id, vcpu: v.id), now: schedulerTime(handling))
+            if let p = v.pcpu { pcpus[p].needsSchedule = true }
+        }
+        applyTickles()
     }
 }
 
@@ -170,8 +182,6 @@ final class PCPU {
     let cpu: CPU
     /// The vCPU loaded in the CPU's registers.
     var current: VCPU? = nil
-    /// vCPUs this pCPU runs (round robin among the runnable ones).
-    var runQueue: [VCPU] = []
     var needsSchedule = true
     /// End of the current time slice (counter ticks).
     var sliceEnd: UInt64 = .max
@@ -181,4 +191,22 @@ final class PCPU {
     init(index: Int, cpu: CPU) { self.index = index; self.cpu = cpu }
 
     var now: UInt64 { cpu.counter(icount: cpu.st.pointee.icount) }
+}
+
+extension HostedHypervisor {
+    /// One line per pCPU and vCPU: what runs where, for diagnostics and `--stats`.
+    public var stateDescription: String {
+        var lines: [String] = []
+        for p in pcpus {
+            let c = p.cpu
+            let cur = p.current.map { "d\($0.domain.id)v\($0.id) pc \(hex(c.pc)) el \(c.el)" } ?? "idle"
+            lines.append("pcpu \(p.index): \(cur), sliceEnd \(p.sliceEnd), timers \(p.timers.count), irq \(c.st.pointee.irqLine)")
+        }
+        for d in domains {
+            for v in d.vcpus {
+                lines.append("d\(d.id)v\(v.id) \(d.name): online \(v.online) blocked \(v.blocked) pcpu \(v.pcpu.map(String.init) ?? "-") pc \(hex(v.context.pc)) ran \(v.runTicks)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
 }

@@ -69,7 +69,7 @@ extension HostedHypervisor {
         let S = XenABI.Sched.self
         switch cmd {
         case S.yield:
-            pcpus[handling].needsSchedule = true
+            yield(v)
             return 0
         case S.block:
             block(v)

@@ -9,8 +9,6 @@ public final class VCPU {
     public internal(set) var online = false
     /// Waiting in WFI / SCHEDOP_block / SCHEDOP_poll for an interrupt or event.
     public internal(set) var blocked = false
-    /// The pCPU whose run queue holds it.
-    public internal(set) var home = 0
     /// The pCPU it is loaded on, if any.
     public internal(set) var pcpu: Int? = nil
     /// Guest time it ran, in counter ticks (scheduler accounting, `--stats`).
