@@ -99,7 +99,7 @@ public final class Machine {
     /// The hosted hypervisor, when the machine runs one (`bootHypervisor`).
     public internal(set) var hypervisor: HostedHypervisor? = nil
     /// Domains' consoles (hypervisor mode).
-    let domainConsoles = DomainConsoles()
+    public let domainConsoles = DomainConsoles()
 
     var state: [RunState]
     let codeCache: CodeCache
@@ -210,7 +210,8 @@ public final class Machine {
     public func type(_ bytes: [UInt8]) {
         onType?(bytes)
         uartInput.append(bytes)
-        _ = uartInput.deliver(to: uart.receive)
+        // With the hosted hypervisor, input goes to the domain that has the console.
+        if let hv = hypervisor { _ = uartInput.deliver(to: hv.consoleInput) } else { _ = uartInput.deliver(to: uart.receive) }
     }
 
     /// Queues bytes for the guest's virtio console (hvc0), if there is one.
