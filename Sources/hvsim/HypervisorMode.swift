@@ -147,8 +147,8 @@ extension RunOptions {
             let hz = Double(machine.config.counterFrequency)
             func ms(_ ticks: UInt64) -> String { String(format: "%.3f ms", Double(ticks) / hz * 1e3) }
             for d in hv.domains {
-                let total = d.vcpus.reduce(0) { $0 + $1.runTicks }
-                let each = d.vcpus.count > 1 ? " (" + d.vcpus.map { "vcpu\($0.id) \(ms($0.runTicks))" }.joined(separator: ", ") + ")" : ""
+                let total = d.vcpus.reduce(0) { $0 + hv.runTicks($1) }
+                let each = d.vcpus.count > 1 ? " (" + d.vcpus.map { "vcpu\($0.id) \(ms(hv.runTicks($0)))" }.joined(separator: ", ") + ")" : ""
                 fputs("hvsim: domain \(d.id) (\(d.name)): \(state(d)); vCPU run time \(ms(total))\(each); console \(machine.domainConsoles.bytes(of: d.name)) bytes\n", stderr)
             }
         }

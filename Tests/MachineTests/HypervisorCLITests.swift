@@ -153,6 +153,48 @@ import Hypervisor
         #expect(String(decoding: out, as: UTF8.self).contains("(XEN) input to domain 2 (beta); Ctrl-A three times switches"))
     }
 
+    /// Two echo guests (images/xenguest/echo): typed bytes reach the domain that has the
+    /// input; Ctrl-A three times moves it to the other one.
+    @Test func tripleCtrlAOnTheConsoleSwitchesDomains() throws {
+        let echo = Repo.path("images/cache/xenguest/echo.img")
+        guard FileManager.default.fileExists(atPath: echo) else { throw MissingImage.file("images/cache/xenguest/echo.img (run images/build-xenguests.sh)") }
+        let dir = try Self.directory([
+            "machine.cfg": Array("pcpus = 2\ndomains = [ \"e1.cfg\", \"e2.cfg\" ]\n".utf8),
+            "e1.cfg": Self.domainFile("e1", kernel: echo),
+            "e2.cfg": Self.domainFile("e2", kernel: echo),
+        ])
+        let (p, input, out, err) = try launchHVSim(["run", "--hypervisor", "--config", dir + "/machine.cfg", "--stats"])
+        // SIGKILL: hvsim started from the test runner inherits its blocked SIGTERM.
+        let pid = p.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if p.isRunning { kill(pid, SIGKILL) } }
+        var text = ""
+        func wait(for s: String) -> Bool {
+            while !text.contains(s) {
+                let d = out.fileHandleForReading.availableData
+                if d.isEmpty { return false }
+                text += String(decoding: d, as: UTF8.self)
+            }
+            return true
+        }
+        func type(_ s: String) { input.fileHandleForWriting.write(Data(s.utf8)) }
+        #expect(wait(for: "[e1] xenguest echo: ready") && wait(for: "[e2] xenguest echo: ready"), "\(text)")
+        #expect(text.contains("(XEN) input to domain 1 (e1); Ctrl-A three times switches"))
+        type("a\u{1}\u{1}\u{1}b")
+        #expect(wait(for: "[e2] got b"), "\(text)")
+        #expect(text.contains("[e1] got a") && text.contains("(XEN) input to domain 2 (e2)"), "\(text)")
+        #expect(!text.contains("[e2] got a") && !text.contains("[e1] got b") && !text.contains("got ."), "\(text)")
+        type("q")
+        #expect(wait(for: "[e2] xenguest echo: bye"), "\(text)")
+        type("q")                                   // e2 is gone: the input is e1's again
+        #expect(wait(for: "[e1] xenguest echo: bye"), "\(text)")
+        try input.fileHandleForWriting.close()
+        _ = wait(for: "\u{0}")                       // to the end of the output
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(errors)")
+        #expect(errors.contains("hvsim: domain 2 (e2): shut down (poweroff); vCPU run time "), "\(errors)")
+    }
+
     // MARK: Bad input: one line, status 2
 
     private func expectRefused(_ args: [String], mentioning texts: String...) throws {
