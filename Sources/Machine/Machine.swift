@@ -209,9 +209,9 @@ public final class Machine {
     /// Queues bytes for the guest's serial port (the UART, ttyAMA0).
     public func type(_ bytes: [UInt8]) {
         onType?(bytes)
+        if hypervisor != nil { return typeForDomains(bytes) }
         uartInput.append(bytes)
-        // With the hosted hypervisor, input goes to the domain that has the console.
-        if let hv = hypervisor { _ = uartInput.deliver(to: hv.consoleInput) } else { _ = uartInput.deliver(to: uart.receive) }
+        _ = uartInput.deliver(to: uart.receive)
     }
 
     /// Queues bytes for the guest's virtio console (hvc0), if there is one.

@@ -57,3 +57,23 @@ public final class DomainConsoles {
         partial[id] = []
     }
 }
+
+extension Machine {
+    /// Typed bytes with the hosted hypervisor: they go to the domain that has the input.
+    /// Ctrl-A three times switches it even when that domain takes nothing (its vpl011
+    /// receiver off, or full): what waits for it is dropped then, as Xen drops input its
+    /// vpl011 ring has no room for; otherwise the input would be stuck behind it.
+    func typeForDomains(_ bytes: [UInt8]) {
+        guard let hv = hypervisor else { return }
+        var rest = bytes[...]
+        while let i = rest.indices.first(where: { rest[$0...].starts(with: [0x01, 0x01, 0x01]) }) {
+            uartInput.append(Array(rest[..<i]))
+            _ = uartInput.deliver(to: hv.consoleInput)
+            if !uartInput.isEmpty { uartInput = PendingInput() }
+            for b in rest[i..<(i + 3)] { _ = hv.consoleInput(b) }
+            rest = rest[(i + 3)...]
+        }
+        uartInput.append(Array(rest))
+        _ = uartInput.deliver(to: hv.consoleInput)
+    }
+}
