@@ -99,7 +99,7 @@ public final class Machine {
     /// The hosted hypervisor, when the machine runs one (`bootHypervisor`).
     public internal(set) var hypervisor: HostedHypervisor? = nil
     /// Domains' consoles (hypervisor mode).
-    let domainConsoles = DomainConsoles()
+    public let domainConsoles = DomainConsoles()
 
     var state: [RunState]
     let codeCache: CodeCache
@@ -209,6 +209,7 @@ public final class Machine {
     /// Queues bytes for the guest's serial port (the UART, ttyAMA0).
     public func type(_ bytes: [UInt8]) {
         onType?(bytes)
+        if hypervisor != nil { return typeForDomains(bytes) }
         uartInput.append(bytes)
         _ = uartInput.deliver(to: uart.receive)
     }

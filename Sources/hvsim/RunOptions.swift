@@ -12,13 +12,14 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Kernel to boot: ELF, arm64 Linux Image or raw binary.") var kernel: String?
     @Option(help: "Kernel format: auto (ELF or arm64 Image) or raw (binary loaded at RAM base + 512 KiB).")
     var format: String = "auto"
-    @Option(help: "Guest RAM size (e.g. 128M, 1G; a plain number is MiB).") var ram: String = "128M"
-    @Option(help: "Number of CPUs (1-8).") var cpus: Int = 1
+    @Option(help: "Guest RAM size (e.g. 128M, 1G; a plain number is MiB). Default 128M; with --hypervisor, enough for the domains (see there).")
+    var ram: String?
+    @Option(help: "Number of CPUs (1-8). Default 1; with --hypervisor, the pCPUs of the configuration.") var cpus: Int?
     @Option(help: "Exception level to start in: 1, or 2 (EL2 available to the guest).") var el: Int = 1
     @Flag(help: "Serve Arm semihosting calls (HLT #0xF000), as QEMU's -semihosting.") var semihosting = false
     @Option(help: "Initial RAM disk (initramfs) to load for the kernel.") var initrd: String?
     @Option(help: "Kernel command line.") var append: String?
-    @Option(help: "Use this device tree blob instead of the board's own (its /chosen gets --append and --initrd).")
+    @Option(help: "Use this device tree blob instead of the board's own (its /chosen gets --append and --initrd). With --hypervisor: the host device tree whose /chosen compatible = \"xen,domain\" nodes are the domains (dom0less, pCPUs from /cpus).")
     var dtb: String?
     @Option(help: "Write the device tree the guest would get to FILE and exit.") var dumpDtb: String?
     @Option(help: "Interrupt controller version: 3 (default) or 2.") var gic: Int = 3
@@ -42,11 +43,28 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Where --snapshot-at writes the snapshot.") var snapshotFile: String = "hvsim.hvsnap"
     @Option(help: "Continue a snapshot made with --snapshot-at (the other machine options come from it).")
     var restore: String?
-    @Flag(help: "Print run statistics (instructions, time) to stderr at exit.") var stats = false
+    @Flag(help: "Print run statistics (instructions, time; with --hypervisor each domain's state, vCPU run time and console bytes) to stderr at exit.") var stats = false
+
+    // MARK: Hypervisor mode (issue 9). Only these options here; the code is in HypervisorMode.swift.
+    @Flag(help: ArgumentHelp("""
+        Run the hosted Xen-style hypervisor and boot all domains of --config or of the --dtb's /chosen xen,domain nodes; no dom0 is needed. \
+        Each console line shows its domain's name; Ctrl-A three times in a row switches the input to the next domain (Ctrl-A Ctrl-A then a key sends one Ctrl-A; Ctrl-A x/h/s work as always). \
+        Default --ram: the domains' memory + the --loader files + 64 MiB, rounded up to 16 MiB, and at least up to the end of the last --loader file. \
+        Exit status: 0 when every domain powered off, 1 when one crashed (or shut down otherwise), 2 for bad input.
+        """)) var hypervisor = false
+    @Option(name: .customLong("config"), help: ArgumentHelp("""
+        With --hypervisor: a machine file (pcpus, sched, domains = [ "d1.cfg", ... ]: xl.cfg domain files), or a single xl.cfg domain file (1 pCPU unless --cpus). The machine file's pcpus are the --cpus.
+        """, valueName: "file")) var configFile: String?
+    @Option(help: ArgumentHelp("Load FILE into RAM at ADDR before boot (repeatable), as QEMU's -device loader,file=FILE,addr=ADDR: dom0less boot modules (multiboot,kernel reg) refer to these addresses.",
+                               valueName: "file@addr")) var loader: [String] = []
+    @Option(help: ArgumentHelp("With --hypervisor: also write each domain's console to DIR/<name>.log (DIR is created if missing).",
+                               valueName: "dir")) var consoleLog: String?
+    // MARK: end of hypervisor mode options
 
     func validate() throws {
-        if restore == nil && kernel == nil { throw ValidationError("missing --kernel (or --restore SNAPSHOT)") }
-        guard parseSize(ram) != nil else { throw ValidationError("--ram '\(ram)' is not a size like 128M or 1G") }
+        try validateHypervisorOptions()
+        if restore == nil && kernel == nil && !hypervisor { throw ValidationError("missing --kernel (or --restore SNAPSHOT, or --hypervisor)") }
+        if let r = ram, parseSize(r) == nil { throw ValidationError("--ram '\(r)' is not a size like 128M or 1G") }
         guard format == "auto" || format == "raw" else {
             throw ValidationError("--format '\(format)' is not known (auto or raw)")
         }
@@ -66,9 +84,10 @@ struct RunOptions: ParsableArguments {
     /// Builds the machine, boots it and runs it to a stop; `hooks` let record and replay
     /// take part (they see the machine after boot and the stop reason at the end).
     func execute(_ hooks: RunHooks? = nil) throws {
+        let setup = hypervisor ? try hypervisorSetup() : nil
         var config = MachineConfig()
-        config.ramSize = parseSize(ram)!
-        config.cpus = cpus
+        config.ramSize = setup?.ramSize ?? parseSize(ram ?? "128M")!
+        config.cpus = setup?.config.pcpus ?? cpus ?? 1
         config.startEL = el
         config.semihosting = semihosting
         config.gicVersion = gic
@@ -86,7 +105,13 @@ struct RunOptions: ParsableArguments {
         images.initrd = initrd
         images.append = append
         images.dtb = dtb
-        let blob = try machine.boot(images)
+        var blob: [UInt8] = []
+        if let setup = setup {
+            try startHypervisor(machine, host, setup)
+        } else {
+            blob = try machine.boot(images)
+            try machine.load(try loader.map { try LoaderFile(spec: $0) })
+        }
         try hooks?.prepare(machine, host)   // after boot: a restore replaces what boot set up
         snapshotArguments = hooks?.runArguments
         if let out = dumpDtb {
@@ -126,6 +151,7 @@ struct RunOptions: ParsableArguments {
         default:
             stop = machine.run(limit: budget)
         }
+        machine.domainConsoles.finishLines()
         host.flush()
         if let out = traceOut, let e = events {
             guard FileManager.default.createFile(atPath: out, contents: Data(e.timeline().utf8)) else {
@@ -143,6 +169,7 @@ struct RunOptions: ParsableArguments {
             fputs("hvsim: final state hash \(hex(machine.stateHash(memory: true)))\n", stderr)
             fputs("hvsim: \(insns) instructions in \(String(format: "%.3f", seconds)) s (\(String(format: "%.1f", rate)) M/s)\n", stderr)
         }
+        if hypervisor { try finishHypervisor(machine, stop) }
         switch stop {
         case .poweredOff(let status): throw ExitCode(status)
         case .reset: fputs("hvsim: guest requested a system reset; stopping\n", stderr)
@@ -324,11 +351,14 @@ extension RunOptions {
         if let f = kernel { files.append(try RunLog.FileIdentity(role: "kernel", path: f)) }
         if let f = initrd { files.append(try RunLog.FileIdentity(role: "initrd", path: f)) }
         if let f = dtb { files.append(try RunLog.FileIdentity(role: "dtb", path: f)) }
+        if let f = configFile { files.append(try RunLog.FileIdentity(role: "config", path: f)) }
+        for l in loader { files.append(try RunLog.FileIdentity(role: "loader", path: String(l[..<(l.lastIndex(of: "@") ?? l.endIndex)]))) }
         for d in drive { files.append(try RunLog.FileIdentity(role: "drive", path: try RunOptions.parseDrive(d).path)) }
         return files
     }
 
     func writeSnapshot(_ machine: Machine, arguments: [String]?) throws {
+        if hypervisor { throw ValidationError("snapshots of a --hypervisor run are not supported yet") }
         let args = arguments ?? Record.runArguments(rtc: rtc, snapshot: true)
         let snap = Snapshot(header: Snapshot.Header(arguments: args, files: try fileIdentities(),
                                                     instructions: machine.instructions),

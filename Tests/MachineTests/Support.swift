@@ -7,7 +7,15 @@ enum Repo {
     static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
     static func path(_ p: String) -> String { root.appendingPathComponent(p).path }
-    static var hvsim: String { path(".build/release/hvsim") }
+    /// The hvsim executable: the newer of the release and the debug build (the tests that
+    /// start it should run what was built last, whichever configuration that was).
+    static var hvsim: String {
+        let builds = [path(".build/release/hvsim"), path(".build/debug/hvsim")]
+        func modified(_ p: String) -> Date {
+            ((try? FileManager.default.attributesOfItem(atPath: p))?[.modificationDate] as? Date) ?? .distantPast
+        }
+        return builds.max { modified($0) < modified($1) }!
+    }
 }
 
 struct GuestRun {

@@ -34,7 +34,13 @@ extension HostedHypervisor {
         let ds = inputDomains
         guard !ds.isEmpty else { return }
         consoleFocus = (consoleFocus + 1) % ds.count
-        say("input to domain \(ds[consoleFocus].id) (\(ds[consoleFocus].name)); Ctrl-A three times switches")
+        announceInput()
+    }
+
+    /// Says which domain has the input (at boot, as Xen's "*** Serial input to DOMx").
+    public func announceInput() {
+        guard let d = focusedDomain else { return }
+        say("input to domain \(d.id) (\(d.name)); Ctrl-A three times switches")
     }
 
     /// Moves the input to the domain named `name` (tests, the monitor).

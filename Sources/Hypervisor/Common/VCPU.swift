@@ -33,3 +33,12 @@ public final class VCPU {
     /// The MPIDR the guest sees (VMPIDR_EL2): affinity 0.0.0.id, as the vGIC routes by.
     var mpidr: UInt64 { 0x8000_0000 | UInt64(id) }
 }
+
+extension HostedHypervisor {
+    /// Guest time `v` has run, in counter ticks, with its current stint on a pCPU
+    /// (`runTicks` counts up to its last deschedule).
+    public func runTicks(_ v: VCPU) -> UInt64 {
+        guard let p = v.pcpu else { return v.runTicks }
+        return v.runTicks &+ (pcpus[p].now &- v.loadedAt)
+    }
+}

@@ -10,33 +10,52 @@ public enum ConsoleCommand: Equatable, Sendable {
 /// escape; the next byte picks the command, Ctrl-A again sends one Ctrl-A to the guest,
 /// and any other byte is dropped (QEMU does the same). An escape split across two reads
 /// is completed by the next call. A pure value: testable without a terminal.
+///
+/// With `passesTripleEscape` (hypervisor mode) Ctrl-A pressed three times in a row is
+/// passed on as three Ctrl-A bytes, at once: the hosted hypervisor takes them as Xen's
+/// "switch the console input to the next domain". Ctrl-A Ctrl-A followed by anything
+/// else still sends one Ctrl-A (and then that byte), and Ctrl-A x/h/c/s stay commands.
 public struct EscapeDecoder: Sendable {
     public static let escape: UInt8 = 0x01
     public static let help = """
-        C-a h    print this help
-        C-a x    exit hvsim
-        C-a s    save a snapshot of the machine (to --snapshot-file)
-        C-a c    switch to the monitor (not available yet)
-        C-a C-a  send C-a to the guest
+        C-a h        print this help
+        C-a x        exit hvsim
+        C-a s        save a snapshot of the machine (to --snapshot-file)
+        C-a c        switch to the monitor (not available yet)
+        C-a C-a      send C-a to the guest
+        C-a C-a C-a  with --hypervisor: switch the input to the next domain (as Xen)
 
         """
 
-    public private(set) var inEscape = false
+    /// Whether three Ctrl-A in a row go through as three Ctrl-A bytes.
+    public var passesTripleEscape: Bool
+    /// Ctrl-A bytes seen in a row, not yet decided (0, 1, or 2 with `passesTripleEscape`).
+    public private(set) var pendingEscapes = 0
+    public var inEscape: Bool { pendingEscapes > 0 }
 
-    public init() {}
+    public init(passesTripleEscape: Bool = false) { self.passesTripleEscape = passesTripleEscape }
 
     /// Guest bytes and commands in `input`, in order per kind. Input after a quit is dropped.
     public mutating func decode(_ input: some Sequence<UInt8>) -> (guest: [UInt8], commands: [ConsoleCommand]) {
         var guest: [UInt8] = []
         var commands: [ConsoleCommand] = []
         for b in input {
-            guard inEscape else {
-                if b == Self.escape { inEscape = true } else { guest.append(b) }
+            switch pendingEscapes {
+            case 0:
+                if b == Self.escape { pendingEscapes = 1 } else { guest.append(b) }
                 continue
+            case 2:
+                // Ctrl-A Ctrl-A: a third one switches domains, anything else follows one Ctrl-A.
+                pendingEscapes = 0
+                guest += b == Self.escape ? [b, b, b] : [Self.escape, b]
+                continue
+            default:
+                break
             }
-            inEscape = false
+            pendingEscapes = 0
             switch b {
-            case Self.escape: guest.append(b)
+            case Self.escape:
+                if passesTripleEscape { pendingEscapes = 2 } else { guest.append(b) }
             case UInt8(ascii: "x"): commands.append(.quit); return (guest, commands)
             case UInt8(ascii: "h"): commands.append(.help)
             case UInt8(ascii: "c"): commands.append(.monitor)

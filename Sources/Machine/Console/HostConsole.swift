@@ -69,6 +69,13 @@ public final class HostConsole {
     /// Whether stdin is a terminal in raw mode.
     public var isRawTerminal: Bool { terminal != nil }
 
+    /// Hypervisor mode: Ctrl-A three times in a row reaches the hosted hypervisor as three
+    /// Ctrl-A bytes (it switches the input between domains); see `EscapeDecoder`.
+    public var passesTripleEscape: Bool {
+        get { escapes.passesTripleEscape }
+        set { escapes.passesTripleEscape = newValue }
+    }
+
     /// Queues one byte of guest output.
     public func write(_ byte: UInt8) {
         guard outputFD >= 0 else { return }

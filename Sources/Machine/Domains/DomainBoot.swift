@@ -40,6 +40,7 @@ extension Machine {
         for c in cpus { c.semihosting = false; c.conduit = .smc }
         for dc in hc.domains {
             let d = try hv.createDomain(dc)
+            try domainConsoles.open(d)
             try load(d, dc, hv)
         }
         hypervisor = hv

@@ -4,33 +4,76 @@ import Hypervisor
 /// Where domains' console output goes: the machine's console, one line at a time with
 /// the domain's name in front (the hypervisor's own lines come as they are), and with
 /// `--console-log DIR` also one file per domain, as Xen's xenconsoled writes them.
-final class DomainConsoles {
+public final class DomainConsoles {
     var output: (UInt8) -> Void = { _ in }
-    var logDirectory: String? = nil
+    /// Where `<name>.log` files go (nil: no log files). Set before `bootHypervisor`.
+    public var logDirectory: String? = nil
     private var partial: [Int: [UInt8]] = [:]
+    private var names: [Int: String] = [:]
     private var files: [Int: FileHandle] = [:]
     /// Everything each domain printed (tests read it).
     private(set) var text: [String: [UInt8]] = [:]
 
+    /// Creates the domain's log file (empty, so a silent domain has one too).
+    func open(_ d: Domain) throws {
+        names[d.id] = d.name
+        guard let dir = logDirectory, files[d.id] == nil else { return }
+        let path = dir + "/" + d.name + ".log"
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let f = FileHandle(forWritingAtPath: path) else {
+            throw LoadError("--console-log: cannot write \(path)")
+        }
+        files[d.id] = f
+    }
+
+    /// How many bytes the domain named `name` wrote to its console.
+    public func bytes(of name: String) -> Int { text[name]?.count ?? 0 }
+
     func write(_ d: Domain?, _ bytes: [UInt8]) {
         guard let d = d else { bytes.forEach(output); return }
         text[d.name, default: []] += bytes
-        if let dir = logDirectory {
-            if files[d.id] == nil {
-                let path = dir + "/" + d.name + ".log"
-                FileManager.default.createFile(atPath: path, contents: nil)
-                files[d.id] = FileHandle(forWritingAtPath: path)
-            }
+        if logDirectory != nil {
+            if files[d.id] == nil { try? open(d) }
             files[d.id]?.write(Data(bytes))
         }
         for b in bytes {
             if b == 0x0d { continue }
             partial[d.id, default: []].append(b)
-            if b == 0x0a {
-                Array("[\(d.name)] ".utf8).forEach(output)
-                partial[d.id]!.forEach(output)
-                partial[d.id] = []
-            }
+            if b == 0x0a { emit(d.id) }
         }
+    }
+
+    /// Prints what domains wrote after their last newline, as lines of their own (at exit).
+    public func finishLines() {
+        for id in partial.keys.sorted() where !(partial[id]?.isEmpty ?? true) {
+            partial[id]!.append(0x0a)
+            emit(id)
+        }
+    }
+
+    private func emit(_ id: Int) {
+        Array("[\(names[id] ?? "domain \(id)")] ".utf8).forEach(output)
+        partial[id]!.forEach(output)
+        partial[id] = []
+    }
+}
+
+extension Machine {
+    /// Typed bytes with the hosted hypervisor: they go to the domain that has the input.
+    /// Ctrl-A three times switches it even when that domain takes nothing (its vpl011
+    /// receiver off, or full): what waits for it is dropped then, as Xen drops input its
+    /// vpl011 ring has no room for; otherwise the input would be stuck behind it.
+    func typeForDomains(_ bytes: [UInt8]) {
+        guard let hv = hypervisor else { return }
+        var rest = bytes[...]
+        while let i = rest.indices.first(where: { rest[$0...].starts(with: [0x01, 0x01, 0x01]) }) {
+            uartInput.append(Array(rest[..<i]))
+            _ = uartInput.deliver(to: hv.consoleInput)
+            if !uartInput.isEmpty { uartInput = PendingInput() }
+            for b in rest[i..<(i + 3)] { _ = hv.consoleInput(b) }
+            rest = rest[(i + 3)...]
+        }
+        uartInput.append(Array(rest))
+        _ = uartInput.deliver(to: hv.consoleInput)
     }
 }
