@@ -63,16 +63,18 @@ public struct CPUState {
     public var checkInterrupts: Bool = true
     /// Ends the current `run` at the next block boundary (set together with checkInterrupts).
     public var exitRequest: Bool = false
+    /// A watchpoint stopped the current instruction (with exitRequest): see Watchpoints.swift.
+    public var watchStop: Bool = false
     /// Added to icount to give the machine's virtual time (the generic counter's source).
     public var timeOffset: UInt64 = 0
 
     // Configuration (see the CPU properties of the same names), kept across resets.
-    public var hasEL2 = true, semihosting = false, userMode = false, hasBreakpoints = false
+    public var hasEL2 = true, semihosting = false, userMode = false, hasBreakpoints = false, hasWatchpoints = false
     public var instructionsPerTick: UInt64 = 1
 
     mutating func keepConfiguration(of o: CPUState) {
         hasEL2 = o.hasEL2; semihosting = o.semihosting; userMode = o.userMode
-        hasBreakpoints = o.hasBreakpoints; instructionsPerTick = o.instructionsPerTick
+        hasBreakpoints = o.hasBreakpoints; hasWatchpoints = o.hasWatchpoints; instructionsPerTick = o.instructionsPerTick
     }
 
     /// Identity

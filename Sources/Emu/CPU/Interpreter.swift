@@ -20,7 +20,7 @@ extension CPU {
     /// a failed instruction fetch: guest time always advances, even in an exception loop.
     /// Returns why it stopped.
     public func run(_ budget: UInt64) -> Exit {
-        if tracer != nil || hasBreakpoints { return interpret(budget, stepping: true) }
+        if tracer != nil || hasBreakpoints || singleStepping { return interpret(budget, stepping: true) }
         return interpret(budget, stepping: false)
     }
 
@@ -105,7 +105,12 @@ extension CPU {
             }
             if st.pointee.checkInterrupts {
                 st.pointee.checkInterrupts = false
-                if st.pointee.exitRequest { st.pointee.exitRequest = false; return .budget }
+                if st.pointee.exitRequest {
+                    st.pointee.exitRequest = false
+                    // A watchpoint stopped the instruction before its access: it did not retire.
+                    if st.pointee.watchStop { st.pointee.watchStop = false; icount &-= 1; return .breakpoint }
+                    return .budget
+                }
                 if takePendingInterrupt() { continue outer }
             }
             if st.pointee.illegal != 0 {
@@ -593,6 +598,11 @@ extension CPU {
                     continue outer
                 }
             }
+        }
+        if st.pointee.watchStop {   // the watchpoint hit was the budget's last instruction
+            st.pointee.watchStop = false; st.pointee.exitRequest = false
+            icount &-= 1
+            return .breakpoint
         }
         return .budget
     }
