@@ -136,10 +136,14 @@ struct StubDriver {
         #expect(d.pc == LoopGuest.store && d.register(0) == x0 + 3)
         // A write watchpoint stops before the store: memory still holds the old value.
         #expect(d.send("Z2,40090000,8") == "OK")
+        #expect(d.send("s") == "T05thread:1;watch:40090000;")   // also when stepping onto it
+        #expect(d.pc == LoopGuest.store && d.memory(LoopGuest.data, 1) == [2] && m.instructions == 8)
+        #expect(d.send("s") == "T05thread:1;")                   // a step goes over it
+        #expect(d.pc == LoopGuest.branch && d.memory(LoopGuest.data, 1) == [3] && m.instructions == 9)
         #expect(d.send("c") == "T05thread:1;watch:40090000;")
-        #expect(d.pc == LoopGuest.store && d.memory(LoopGuest.data, 1) == [2])
+        #expect(d.pc == LoopGuest.store && d.register(0) == x0 + 4 && d.memory(LoopGuest.data, 1) == [3])
         #expect(d.send("c") == "T05thread:1;watch:40090000;")   // over it, to the next store
-        #expect(d.register(0) == x0 + 4 && d.memory(LoopGuest.data, 1) == [3])
+        #expect(d.register(0) == x0 + 5 && d.memory(LoopGuest.data, 1) == [4])
         #expect(d.send("z2,40090000,8") == "OK")
         // A read watchpoint does not fire on stores; an access one does.
         #expect(d.send("Z3,40090000,8") == "OK")
