@@ -251,6 +251,58 @@ struct StubDriver {
         #expect(stopped.stateHash(memory: true) == want)
     }
 
+    /// gdb attaches to a machine that is already running: the connection stops it, the
+    /// interrupt byte stops a continue, reverse execution reaches back to the attach, and
+    /// `k` ends hvsim. Over TCP, with acknowledgements and then without.
+    @Test func attachInterruptAndKillOverTCP() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("hvsim-gdb-attach-\(getpid()).bin").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var bytes: [UInt8] = []
+        for w in LoopGuest.code { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: w >> (8 * i))) } }
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let (hvsim, _, _, err) = try launchHVSim(["run", "--format", "raw", "--kernel", file, "--serial", "none",
+                                                 "--gdb", "tcp::0"])
+        defer { if hvsim.isRunning { hvsim.terminate() } }
+        let port = try #require(GdbTool.announcedPort(err))
+        usleep(200_000)   // let it run a while
+        let gdb = try #require(GdbClient(port: port))
+        #expect(gdb.request("qSupported:swbreak+")?.contains("QStartNoAckMode+") == true)
+        #expect(gdb.request("?") == "T05thread:1;")
+        let pc = try #require(gdb.request("p20").flatMap(hexDecode).map(leValue))
+        #expect([LoopGuest.loop, LoopGuest.store, LoopGuest.branch].contains(pc))
+        #expect(gdb.request("QStartNoAckMode") == "OK")
+        gdb.noAck = true
+        gdb.send("c")
+        usleep(100_000)
+        gdb.connection.write([0x03])
+        #expect(gdb.reply() == "T02thread:1;")
+        #expect(gdb.request("bs") == "T05thread:1;")
+        #expect(gdb.request("bc") == "T05thread:1;replaylog:begin;")
+        #expect(gdb.request("p20").flatMap(hexDecode).map(leValue) == pc)   // where gdb attached
+        gdb.send("k")
+        hvsim.waitUntilExit()
+        #expect(hvsim.terminationStatus == 0)
+    }
+
+    /// Bad --gdb values, --gdb-wait alone and a port that is taken: one line, status 2.
+    @Test func badGdbOptionsAreRefused() throws {
+        let taken = try GdbListener(GdbAddress("tcp::0")!)
+        let elf = Repo.path("images/cache/baremetal/exceptions.elf")
+        let cases: [([String], String)] = [
+            (["--gdb", "1234"], "--gdb '1234' is not tcp::PORT"),
+            (["--gdb", "tcp::70000"], "--gdb 'tcp::70000'"),
+            (["--gdb", "tcp:example.org:1234"], "--gdb 'tcp:example.org:1234'"),
+            (["--gdb-wait"], "--gdb-wait needs --gdb"),
+            (["--gdb", "tcp::\(taken.port)"], "cannot listen on 127.0.0.1:\(taken.port)"),
+        ]
+        for (args, text) in cases {
+            let (status, _, err) = try runHVSim(["run", "--kernel", elf, "--serial", "none"] + args)
+            #expect(status == 2, "\(args): \(err)")
+            #expect(err.hasPrefix("hvsim: error: ") && err.contains(text) && err.split(separator: "\n").count == 1,
+                    "\(args): \(err)")
+        }
+    }
+
     // MARK: gdb-multiarch against hvsim
 
     /// gdb-multiarch in batch mode against `hvsim run --gdb tcp::0 --gdb-wait` on the
@@ -356,5 +408,45 @@ enum GdbTool {
         guard let m = try? Machine(config), (try? m.loadKernel(path: elf)) != nil else { return nil }
         return m.kernel?.symbols[name]
     }
+}
+
+/// A minimal gdb client over TCP for the tests.
+final class GdbClient {
+    let connection: GdbConnection
+    var parser = GdbPacketParser()
+    var noAck = false
+    private var inputs: [GdbInput] = []
+
+    init?(port: UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = port.bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &a.sin_addr)
+        let r = withUnsafePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, r == 0 else { return nil }
+        connection = GdbConnection(fd: fd)
+    }
+
+    func send(_ packet: String) { connection.write(GdbPacket.frame(packet)) }
+
+    /// The next packet from the stub (acknowledged unless in no-ack mode); nil after 30 s.
+    func reply() -> String? {
+        while true {
+            while let i = inputs.first {
+                inputs.removeFirst()
+                if case .packet(let p) = i {
+                    if !noAck { connection.write([UInt8(ascii: "+")]) }
+                    return String(decoding: p, as: UTF8.self)
+                }
+            }
+            guard let bytes = connection.read(timeoutMilliseconds: 30_000), !bytes.isEmpty else { return nil }
+            inputs += parser.feed(bytes)
+        }
+    }
+
+    func request(_ packet: String) -> String? { send(packet); return reply() }
 }
 

@@ -30,11 +30,13 @@ final class GdbHistory {
 
     let machine: Machine
     private(set) var checkpoints: [Checkpoint] = []
-    /// Instructions between checkpoints (all CPUs together).
-    let interval: UInt64
-    /// At most this many checkpoints are kept: beyond it every other one is dropped, so a
-    /// long run keeps sparser checkpoints the further back they go.
-    let maxCheckpoints = 64
+    /// Instructions between checkpoints (all CPUs together); it doubles whenever the
+    /// checkpoints are thinned out, so a long run keeps sparser checkpoints further back.
+    private(set) var interval: UInt64
+    /// Limits on the checkpoints kept: their number and their bytes (a checkpoint holds the
+    /// RAM pages that are not zero: a booted 1 GiB Linux guest makes about 70 MB).
+    let maxCheckpoints = 64, maxBytes = 512 << 20
+    private var bytes = 0
     /// Console input as it entered: virtual time and bytes.
     private var inputs: [(time: UInt64, bytes: [UInt8])] = []
     private var nextInput = 0
@@ -83,9 +85,13 @@ final class GdbHistory {
                             now: machine.now, state: machine.saveState(), pendingSliceEnd: machine.pendingSliceEnd)
         checkpoints.removeAll { $0.instructions >= cp.instructions }
         checkpoints.append(cp)
-        if checkpoints.count > maxCheckpoints {
-            // Keep the first and the latest; thin out the rest.
-            checkpoints = checkpoints.enumerated().filter { $0.offset % 2 == 0 || $0.offset == checkpoints.count - 1 }.map(\.element)
+        bytes = checkpoints.reduce(0) { $0 + $1.state.count }
+        while checkpoints.count > 2 && (checkpoints.count > maxCheckpoints || bytes > maxBytes) {
+            // Keep the first and the latest, and every other one between.
+            let last = checkpoints.count - 1
+            checkpoints = checkpoints.enumerated().filter { $0.offset % 2 == 0 || $0.offset == last }.map(\.element)
+            bytes = checkpoints.reduce(0) { $0 + $1.state.count }
+            interval = interval.multipliedReportingOverflow(by: 2).overflow ? interval : interval * 2
         }
     }
 

@@ -3,14 +3,19 @@ import Glibc
 #endif
 
 // `hvsim run --gdb tcp::PORT [--gdb-wait]`: serves one gdb at a time over TCP. With
-// `--gdb-wait` the machine waits for gdb before its first instruction; otherwise it runs,
-// and a gdb that connects stops it (as does Ctrl-C in gdb, the byte 0x03, while it runs).
-// When gdb detaches (or its connection drops) the machine runs on, and another gdb can
-// connect. gdb's `kill` ends the run.
+// `--gdb-wait` the machine waits for gdb before its first instruction; otherwise it runs at
+// full speed, and a gdb that connects stops it (as does Ctrl-C in gdb, the byte 0x03, while
+// it runs). From the first connection on the machine runs in its exact mode and keeps the
+// history that reverse execution goes back through (so it starts there). When gdb
+// detaches (or its connection drops) the machine runs on, and another gdb can connect.
+// gdb's `kill` ends the run.
 
 public final class GdbServer {
     public let listener: GdbListener
-    public let stub: GdbStub
+    public let machine: Machine
+    /// Made when gdb first connects.
+    public private(set) var stub: GdbStub?
+    private let checkpointInterval: UInt64
     private var connection: GdbConnection?
     private var parser = GdbPacketParser()
     private var noAck = false
@@ -20,30 +25,42 @@ public final class GdbServer {
 
     public init(machine: Machine, address: GdbAddress, checkpointInterval: UInt64 = 20_000_000) throws {
         listener = try GdbListener(address)
-        stub = GdbStub(machine: machine, checkpointInterval: checkpointInterval)
-        stub.interrupted = { [unowned self] in gdbWantsStop() }
-        stub.note = { fputs($0 + "\n", stderr) }
+        self.machine = machine
+        self.checkpointInterval = checkpointInterval
         installPoll()
+    }
+
+    /// The stub, made on first use: the history starts here.
+    private func attach() -> GdbStub {
+        if let s = stub { return s }
+        let s = GdbStub(machine: machine, checkpointInterval: checkpointInterval)
+        s.interrupted = { [unowned self] in gdbWantsStop() }
+        s.note = { fputs($0 + "\n", stderr) }
+        stub = s
+        return s
     }
 
     /// Runs the machine under gdb until the guest powers off or resets, or gdb kills it
     /// (`.stopRequested`). With `wait`, waits for gdb before the first instruction.
     public func run(wait: Bool) -> StopReason {
-        let machine = stub.machine
         if wait { connection = listener.accept() }
         while true {
             if let c = connection {
-                serve(c)
+                let stub = attach()
+                serve(c, stub)
                 connection = nil
                 if stub.killed { return .stopRequested }
                 if let e = stub.exited { return e }
                 continue
             }
             // No gdb: the machine runs; a gdb that connects stops it (see the poll).
-            let stop = machine.run(limit: stub.history.interval)
-            stub.history.advanced()
+            let stop = machine.run(limit: stub?.history.interval ?? 20_000_000)
+            stub?.history.advanced()
             switch stop {
-            case .instructionLimit, .timeReached, .breakpoint: if connection == nil { _ = gdbWantsStop() }
+            case .instructionLimit, .timeReached: if connection == nil { _ = gdbWantsStop() }
+            case .breakpoint(let cpu, let pc):   // --break: wait there for gdb
+                fputs("hvsim: breakpoint on cpu\(cpu) at 0x\(String(pc, radix: 16)); waiting for gdb\n", stderr)
+                connection = listener.accept()
             case .stopRequested: if connection == nil { return stop }   // the user quit (Ctrl-A x)
             case .poweredOff, .reset, .deadlock: return stop
             }
@@ -51,7 +68,7 @@ public final class GdbServer {
     }
 
     /// Answers gdb's packets until it detaches, kills the machine or goes away.
-    private func serve(_ c: GdbConnection) {
+    private func serve(_ c: GdbConnection, _ stub: GdbStub) {
         parser = GdbPacketParser()
         noAck = false
         stub.detached = false
@@ -101,12 +118,11 @@ public final class GdbServer {
     /// history's log while history runs again). A machine with nothing to do waits here
     /// for the console or gdb.
     private func installPoll() {
-        let machine = stub.machine
+        let machine = self.machine
         let console = machine.pollInput
-        let history = stub.history
         machine.pollInput = { [unowned self] idleFor in
             if gdbWantsStop() { machine.requestStop(); return false }
-            if history.replaying { return history.feedInputs() }
+            if let history = stub?.history, history.replaying { return history.feedInputs() }
             guard idleFor == nil else { return console?(idleFor) ?? false }
             while true {
                 if console?(machine.time(nanoseconds: 20_000_000)) == true { return true }
