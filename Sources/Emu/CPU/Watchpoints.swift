@@ -116,3 +116,14 @@ extension CPU {
         return Array(UnsafeRawBufferPointer(start: b.host + Int(pa - b.base), count: count))
     }
 }
+
+extension CPU {
+    /// Takes a pending unmasked interrupt now, as the interpreter does before the next
+    /// instruction. The gdb stub's exact mode stops a CPU in this state, so that a
+    /// position reached by counting instructions is the one a breakpoint at the vector sees.
+    public func takePendingInterruptNow() {
+        guard st.pointee.checkInterrupts, !st.pointee.exitRequest, !userMode else { return }
+        st.pointee.checkInterrupts = false
+        _ = takePendingInterrupt()
+    }
+}
