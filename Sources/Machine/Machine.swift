@@ -241,7 +241,8 @@ public final class Machine {
     /// In `exact` mode: where the slice a stop cut short ends (its CPU's instruction count);
     /// that CPU (at `cursor`) continues it first. Part of the state in exact mode.
     public var pendingSliceEnd: UInt64? = nil
-    /// Stops `run` (`.instructionLimit`) when this CPU has retired this many instructions.
+    /// Stops `run` (`.instructionLimit`) when this CPU has retired this many instructions
+    /// (in exact mode: when it is about to run the next one).
     public var cpuLimit: (cpu: Int, icount: UInt64)? = nil
 
     /// Runs until the guest powers off or another stop reason; `limit` bounds the
@@ -280,15 +281,20 @@ public final class Machine {
                 now += ran
                 devicesReached()
                 roundProgressed = true
-                // In exact mode a stop inside the slice keeps the rest of it for later.
+                // In exact mode a stop inside the slice keeps the rest of it for later. A CPU
+                // that reaches `cpuLimit` as its slice ends stops when it next runs (budget 0):
+                // a position is where the CPU is about to run its next instruction.
                 let cut = exit == .breakpoint || (exit == .budget && ran == budget && before &+ budget < sliceEnd)
-                    || (exit == .budget && cpuLimit.map { $0.cpu == i && c.st.pointee.icount >= $0.icount } == true)
-                if exact && cut { pendingSliceEnd = sliceEnd; cursor = i }
+                if exact && cut {
+                    pendingSliceEnd = sliceEnd
+                    cursor = i
+                    if exit == .budget { c.takePendingInterruptNow() }   // stop after an interrupt entry
+                }
                 if let stop = handle(exit, cpu: i) { return stop }
                 if exact && cut { return .instructionLimit }
                 if !exact && stopFlag { return .stopRequested }
                 if !exact && executed >= limit { return .instructionLimit }
-                if let l = cpuLimit, l.cpu == i, c.st.pointee.icount >= l.icount { return .instructionLimit }
+                if !exact, let l = cpuLimit, l.cpu == i, c.st.pointee.icount >= l.icount { return .instructionLimit }
                 if now >= until { return .timeReached }
                 if now >= nextPoll, let poll = pollInput {
                     nextPoll = now &+ pollInterval
