@@ -345,15 +345,7 @@ struct StubDriver {
             "info threads",
             "kill",
         ]
-        let gdb = Process()
-        gdb.executableURL = URL(fileURLWithPath: GdbTool.path!)
-        gdb.arguments = ["-batch", "-nx", elf] + commands.flatMap { ["-ex", $0] }
-        let gdbOut = Pipe()
-        gdb.standardOutput = gdbOut
-        gdb.standardError = gdbOut
-        try gdb.run()
-        let text = String(decoding: gdbOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        gdb.waitUntilExit()
+        let text = try GdbTool.batch(commands, file: elf)
         _ = out.fileHandleForReading.readDataToEndOfFile()
         hvsim.waitUntilExit()
 
@@ -378,6 +370,49 @@ struct StubDriver {
         #expect(text.contains("Thread 1"), "\(text)")
         #expect(hvsim.terminationStatus == 0)
     }
+
+    /// gdb attaches to Debian's Linux booting on 2 CPUs (no symbols): a breakpoint on the
+    /// EL1 IRQ vector (VBAR_EL1 + 0x280) is hit by some CPU; two stepi and two
+    /// reverse-stepi come back to the vector (positions are taken after an interrupt
+    /// entry, as a breakpoint there sees them); reverse-continue finds the earlier hit.
+    @Test(.enabled(if: GdbTool.path != nil, "gdb-multiarch is not installed (scripts/deps.sh installs it with apt-get)"))
+    func gdbMultiarchReversesLinuxInterrupts() throws {
+        try LinuxImages.require()
+        let (hvsim, _, _, err) = try launchHVSim(["run", "--cpus", "2", "--ram", "1G", "--kernel", LinuxImages.kernel,
+                                                 "--initrd", LinuxImages.initrd, "--append", "console=ttyAMA0",
+                                                 "--serial", "none", "--gdb", "tcp::0"])
+        defer { if hvsim.isRunning { hvsim.terminate() } }
+        let port = try #require(GdbTool.announcedPort(err))
+        sleep(2)   // into the boot: the vectors are installed and the timer ticks
+        let commands = [
+            "target remote 127.0.0.1:\(port)",
+            "eval \"break *0x%lx\", $vbar_el1 + 0x280",
+            "continue",
+            "printf \"HIT %lx %d\\n\", $pc - $vbar_el1, $_thread",
+            "stepi", "stepi",
+            "printf \"STEPPED %lx\\n\", $pc - $vbar_el1",
+            "reverse-stepi", "reverse-stepi",
+            "printf \"BACK %lx %d\\n\", $pc - $vbar_el1, $_thread",
+            "continue",
+            "continue",
+            "printf \"NEXT %lx\\n\", $pc - $vbar_el1",
+            "reverse-continue",
+            "printf \"REVERSED %lx\\n\", $pc - $vbar_el1",
+            "kill",
+        ]
+        let text = try GdbTool.batch(commands)
+        hvsim.waitUntilExit()
+        func line(_ tag: String) -> String? {
+            text.split(separator: "\n").first { $0.hasPrefix(tag + " ") }.map { String($0.dropFirst(tag.count + 1)) }
+        }
+        let hit = try #require(line("HIT"), "\(text)")
+        #expect(hit.hasPrefix("280 "), "\(text)")
+        #expect(line("STEPPED") == "288", "\(text)")
+        #expect(line("BACK") == hit, "\(text)")
+        #expect(line("NEXT") == "280", "\(text)")
+        #expect(line("REVERSED") == "280", "\(text)")
+        #expect(!text.contains("No more reverse-execution history"), "\(text)")
+    }
 }
 
 /// Finding gdb-multiarch and talking to the hvsim it debugs.
@@ -399,6 +434,20 @@ enum GdbTool {
                 return rest[..<nl].split(separator: ":").last.flatMap { UInt16($0) }
             }
         }
+    }
+
+    /// Runs gdb-multiarch in batch mode with these commands; its output (stdout and stderr).
+    static func batch(_ commands: [String], file: String? = nil) throws -> String {
+        let gdb = Process()
+        gdb.executableURL = URL(fileURLWithPath: path!)
+        gdb.arguments = ["-batch", "-nx"] + (file.map { [$0] } ?? []) + commands.flatMap { ["-ex", $0] }
+        let out = Pipe()
+        gdb.standardOutput = out
+        gdb.standardError = out
+        try gdb.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        gdb.waitUntilExit()
+        return text
     }
 
     /// A symbol's address from the ELF's symbol table.
