@@ -119,7 +119,7 @@ struct RunOptions: ParsableArguments {
         var stop: StopReason
         switch snapshotAt.flatMap(RunOptions.parseSnapshotPoint) {
         case _ where gdb != nil:
-            stop = try serveGdb(machine)
+            stop = try serveGdb(machine, hooks)
         case .instructions(let at)? where at > first && at - first < budget:
             stop = machine.run(limit: at - first)
             if stop == .instructionLimit {
@@ -299,6 +299,7 @@ struct Run: ParsableCommand {
         opts.serial = options.serial; opts.stats = options.stats; opts.maxInsns = options.maxInsns
         opts.trace = options.trace; opts.traceFrom = options.traceFrom; opts.traceOut = options.traceOut
         opts.break = options.break; opts.snapshotAt = options.snapshotAt; opts.snapshotFile = options.snapshotFile
+        opts.gdb = options.gdb; opts.gdbWait = options.gdbWait
         try opts.execute(RestoreHooks(snapshot: snapshot))
     }
 }
@@ -352,7 +353,9 @@ extension RunOptions {
 
 extension RunOptions {
     /// --gdb: the machine runs under the gdb stub until the guest stops or gdb kills it.
-    func serveGdb(_ machine: Machine) throws -> StopReason {
+    func serveGdb(_ machine: Machine, _ hooks: RunHooks?) throws -> StopReason {
+        // A recording holds the run's options, and a replay must not wait for a debugger.
+        if hooks is RecordHooks { throw ValidationError("record does not take --gdb") }
         let address = GdbAddress(gdb!)!
         let server: GdbServer
         do { server = try GdbServer(machine: machine, address: address) }

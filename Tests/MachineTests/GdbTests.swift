@@ -301,6 +301,10 @@ struct StubDriver {
             #expect(err.hasPrefix("hvsim: error: ") && err.contains(text) && err.split(separator: "\n").count == 1,
                     "\(args): \(err)")
         }
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("hvsim-gdb-\(getpid()).hvrec").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let (status, _, err) = try runHVSim(["record", "-o", log, "--kernel", elf, "--serial", "none", "--gdb", "tcp::0"])
+        #expect(status == 2 && err == "hvsim: error: record does not take --gdb\n", "\(err)")
     }
 
     // MARK: gdb-multiarch against hvsim
