@@ -3,8 +3,9 @@
 # if any is missing. Runs apt-get as root (or through sudo when available).
 set -euo pipefail
 # e2fsprogs: mke2fs and debugfs for the Linux guest's test disk (images/build-linux.sh)
+# gdb-multiarch: the gdb stub's tests drive it against hvsim (Tests/MachineTests/GdbTests.swift)
 packages=(libcapstone-dev pkg-config gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-          qemu-user-static qemu-system-arm python3 device-tree-compiler e2fsprogs)
+          qemu-user-static qemu-system-arm python3 device-tree-compiler e2fsprogs gdb-multiarch)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -241,6 +241,18 @@ public final class Machine {
     /// Makes `run` return `.stopRequested` at the end of the current CPU slice.
     public func requestStop() { stopFlag = true }
 
+    /// The gdb stub's deterministic mode: CPUs run instruction by instruction, `run` stops
+    /// exactly at its limit, and a slice that a stop cut short (limit, `cpuLimit`,
+    /// breakpoint) is resumed where it was cut. So a run stopped and resumed anywhere
+    /// executes exactly as one that was not, which reverse execution relies on.
+    public var exact = false { didSet { for c in cpus { c.singleStepping = exact } } }
+    /// In `exact` mode: where the slice a stop cut short ends (its CPU's instruction count);
+    /// that CPU (at `cursor`) continues it first. Part of the state in exact mode.
+    public var pendingSliceEnd: UInt64? = nil
+    /// Stops `run` (`.instructionLimit`) when this CPU has retired this many instructions
+    /// (in exact mode: when it is about to run the next one).
+    public var cpuLimit: (cpu: Int, icount: UInt64)? = nil
+
     /// Runs until the guest powers off or another stop reason; `limit` bounds the
     /// total number of instructions over all CPUs.
     public func run(limit: UInt64 = .max, until: UInt64 = .max) -> StopReason {
@@ -253,13 +265,22 @@ public final class Machine {
         while true {
             while cursor < cpus.count {
                 let i = cursor
-                cursor += 1
-                guard wake(i) else { continue }
                 let c = cpus[i]
-                // Run up to the next timer event, so it is raised at its exact virtual time.
-                let budget = min(config.quantum, limit - executed, nextDeadline() - now, until - now)
-                c.st.pointee.timeOffset = now &- c.st.pointee.icount
+                let sliceEnd: UInt64
+                if let end = pendingSliceEnd {
+                    pendingSliceEnd = nil
+                    sliceEnd = end
+                    cursor += 1
+                } else {
+                    cursor += 1
+                    guard wake(i) else { continue }
+                    // Run up to the next timer event, so it is raised at its exact virtual time.
+                    sliceEnd = c.st.pointee.icount &+ min(config.quantum, nextDeadline() - now, until - now)
+                    c.st.pointee.timeOffset = now &- c.st.pointee.icount
+                }
                 let before = c.st.pointee.icount
+                var budget = min(sliceEnd - before, limit - executed)
+                if let l = cpuLimit, l.cpu == i { budget = min(budget, l.icount > before ? l.icount - before : 0) }
                 running = c
                 let exit = c.run(budget)
                 running = nil
@@ -268,9 +289,20 @@ public final class Machine {
                 now += ran
                 devicesReached()
                 roundProgressed = true
+                // In exact mode a stop inside the slice keeps the rest of it for later. A CPU
+                // that reaches `cpuLimit` as its slice ends stops when it next runs (budget 0):
+                // a position is where the CPU is about to run its next instruction.
+                let cut = exit == .breakpoint || (exit == .budget && ran == budget && before &+ budget < sliceEnd)
+                if exact && cut {
+                    pendingSliceEnd = sliceEnd
+                    cursor = i
+                    if exit == .budget { c.takePendingInterruptNow() }   // stop after an interrupt entry
+                }
                 if let stop = handle(exit, cpu: i) { return stop }
-                if stopFlag { return .stopRequested }
-                if executed >= limit { return .instructionLimit }
+                if exact && cut { return .instructionLimit }
+                if !exact && stopFlag { return .stopRequested }
+                if !exact && executed >= limit { return .instructionLimit }
+                if !exact, let l = cpuLimit, l.cpu == i, c.st.pointee.icount >= l.icount { return .instructionLimit }
                 if now >= until { return .timeReached }
                 if now >= nextPoll, let poll = pollInput {
                     nextPoll = now &+ pollInterval
@@ -278,6 +310,8 @@ public final class Machine {
                     _ = poll(0)
                     if stopFlag { return .stopRequested }
                 }
+                if stopFlag { return .stopRequested }
+                if executed >= limit { return .instructionLimit }
             }
             cursor = 0
             if roundProgressed { roundProgressed = false; continue }
@@ -359,7 +393,7 @@ public final class Machine {
         case .sev:
             for o in cpus { o.st.pointee.event = true }
             return nil
-        case .breakpoint: return .breakpoint(cpu: i, pc: c.pc)
+        case .breakpoint: return .breakpoint(cpu: i, pc: c.pc)   // also a watchpoint (c.watchpointHit)
         case .smc, .hvcFirmware:
             action = Firmware.psci(c, cpus: cpus, online: { self.state[$0] != .off })
         case .semihosting:

@@ -60,6 +60,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --hypervisor: also write each domain's console to DIR/<name>.log (DIR is created if missing).",
                                valueName: "dir")) var consoleLog: String?
     // MARK: end of hypervisor mode options
+    @Option(help: ArgumentHelp("Serve the gdb remote protocol (gdb-multiarch) on tcp::PORT or tcp:HOST:PORT; port 0 picks a free one (printed on stderr).",
+                               valueName: "tcp::port")) var gdb: String?
+    @Flag(help: "With --gdb: wait for gdb to connect before the first instruction.") var gdbWait = false
 
     func validate() throws {
         try validateHypervisorOptions()
@@ -75,6 +78,10 @@ struct RunOptions: ParsableArguments {
         if let a = snapshotAt, RunOptions.parseSnapshotPoint(a) == nil {
             throw ValidationError("--snapshot-at '\(a)' is not an instruction count or a time like 2.5s, 300ms, 40us")
         }
+        if let g = gdb, GdbAddress(g) == nil {
+            throw ValidationError("--gdb '\(g)' is not tcp::PORT or tcp:HOST:PORT (an IPv4 address)")
+        }
+        if gdbWait && gdb == nil { throw ValidationError("--gdb-wait needs --gdb") }
         let classes = try traceClasses()
         if traceOut != nil && classes.subtracting([.insn]).isEmpty {
             throw ValidationError("--trace-out needs event classes in --trace (exc, irq, mmio)")
@@ -136,6 +143,8 @@ struct RunOptions: ParsableArguments {
         let first = machine.instructions, budget = maxInsns ?? .max
         var stop: StopReason
         switch snapshotAt.flatMap(RunOptions.parseSnapshotPoint) {
+        case _ where gdb != nil:
+            stop = try serveGdb(machine, hooks)
         case .instructions(let at)? where at > first && at - first < budget:
             stop = machine.run(limit: at - first)
             if stop == .instructionLimit {
@@ -317,6 +326,7 @@ struct Run: ParsableCommand {
         opts.serial = options.serial; opts.stats = options.stats; opts.maxInsns = options.maxInsns
         opts.trace = options.trace; opts.traceFrom = options.traceFrom; opts.traceOut = options.traceOut
         opts.break = options.break; opts.snapshotAt = options.snapshotAt; opts.snapshotFile = options.snapshotFile
+        opts.gdb = options.gdb; opts.gdbWait = options.gdbWait
         try opts.execute(RestoreHooks(snapshot: snapshot))
     }
 }
@@ -368,5 +378,20 @@ extension RunOptions {
             throw ValidationError("--snapshot-file: cannot write \(snapshotFile)")
         }
         fputs("hvsim: snapshot after \(machine.instructions) instructions, \(bytes.count) bytes, in \(snapshotFile)\n", stderr)
+    }
+}
+
+extension RunOptions {
+    /// --gdb: the machine runs under the gdb stub until the guest stops or gdb kills it.
+    func serveGdb(_ machine: Machine, _ hooks: RunHooks?) throws -> StopReason {
+        // A recording holds the run's options, and a replay must not wait for a debugger.
+        if hooks is RecordHooks { throw ValidationError("record does not take --gdb") }
+        let address = GdbAddress(gdb!)!
+        let server: GdbServer
+        do { server = try GdbServer(machine: machine, address: address) }
+        catch { throw ValidationError("--gdb \(gdb!): \(error)") }
+        fputs("hvsim: gdb can connect on tcp:\(address.host):\(server.listener.port)"
+              + (gdbWait ? "; waiting for it before the first instruction" : "") + "\n", stderr)
+        return server.run(wait: gdbWait)
     }
 }

@@ -84,6 +84,16 @@ public final class CPU {
     var userException: (UInt64, UInt64)? = nil
     /// Set by the machine to resume at a PC that holds a breakpoint.
     public var skipBreakpointAt: UInt64? = nil
+    /// Host-side watchpoints (gdb). Their pages are kept out of the soft TLB, so only
+    /// accesses to them take the slow path, where they are checked (Watchpoints.swift).
+    public var watchpoints: [Watchpoint] = [] { didSet { watchpointsChanged() } }
+    /// The watchpoint that ended the last run with `.breakpoint` (before its access), if any.
+    public var watchpointHit: WatchpointHit? = nil
+    /// Set by the machine to resume over the access that hit a watchpoint: (PC, icount).
+    public var skipWatchpointAt: (pc: UInt64, icount: UInt64)? = nil
+    /// Instruction by instruction: a run ends exactly at its budget and pending interrupts
+    /// are looked at before every instruction (the gdb stub's deterministic mode).
+    public var singleStepping = false
     /// DBGBVR/DBGBCR/DBGWVR/DBGWCR storage (16 each).
     let debugRegs: UnsafeMutablePointer<UInt64>
     /// ConditionHolds as a bit set per condition (see makeConditionTable).

@@ -63,11 +63,13 @@ public struct CPUState {
     public var checkInterrupts: Bool = true
     /// Ends the current `run` at the next block boundary (set together with checkInterrupts).
     public var exitRequest: Bool = false
+    /// A watchpoint stopped the current instruction (with exitRequest): see Watchpoints.swift.
+    public var watchStop: Bool = false
     /// Added to icount to give the machine's virtual time (the generic counter's source).
     public var timeOffset: UInt64 = 0
 
     // Configuration (see the CPU properties of the same names), kept across resets.
-    public var hasEL2 = true, semihosting = false, userMode = false, hasBreakpoints = false
+    public var hasEL2 = true, semihosting = false, userMode = false, hasBreakpoints = false, hasWatchpoints = false
     public var hostedEL2 = false
     public var instructionsPerTick: UInt64 = 1
     /// The kind of the exception to EL2 a hosted hypervisor has still to handle (raw
@@ -76,7 +78,7 @@ public struct CPUState {
 
     mutating func keepConfiguration(of o: CPUState) {
         hasEL2 = o.hasEL2; semihosting = o.semihosting; userMode = o.userMode; hostedEL2 = o.hostedEL2
-        hasBreakpoints = o.hasBreakpoints; instructionsPerTick = o.instructionsPerTick
+        hasBreakpoints = o.hasBreakpoints; hasWatchpoints = o.hasWatchpoints; instructionsPerTick = o.instructionsPerTick
     }
 
     /// Identity

@@ -14,14 +14,23 @@
 extension CPU {
     /// Runs until `budget` instructions have retired, checked at block boundaries (a
     /// taken branch, the end of a page, an exception), so a run may end a few
-    /// instructions past the budget; single-stepping (tracing, breakpoints) stops after
+    /// instructions past the budget; single-stepping (tracing, breakpoints, `singleStepping`) stops after
     /// each instruction. The count is of instructions executed, where one that takes a
     /// synchronous exception (fault, trap, UNDEFINED, BRK) counts as one step too, as does
     /// a failed instruction fetch: guest time always advances, even in an exception loop.
     /// Returns why it stopped.
     public func run(_ budget: UInt64) -> Exit {
-        if tracer != nil || hasBreakpoints { return interpret(budget, stepping: true) }
-        return interpret(budget, stepping: false)
+        let exit = tracer != nil || hasBreakpoints || singleStepping ? interpret(budget, stepping: true)
+                                                                     : interpret(budget, stepping: false)
+        // A watchpoint stopped an instruction before its access (Watchpoints.swift): the
+        // run ended there (exitRequest), and the instruction did not retire.
+        if st.pointee.watchStop {
+            st.pointee.watchStop = false
+            st.pointee.exitRequest = false
+            st.pointee.icount &-= 1
+            return .breakpoint
+        }
+        return exit
     }
 
 

@@ -86,6 +86,7 @@ extension CPU {
         if t.read { e.pointee.tagR = page }
         if t.write && !code.isCode(paPage, bank: b) { e.pointee.tagW = page }
         if t.exec && e.pointee.tagX != page { e.pointee.tagX = TLB.invalid; e.pointee.code = nil }
+        if st.pointee.hasWatchpoints { keepWatchedPageOut(e, page) }
     }
 
     @inline(never)
@@ -98,6 +99,7 @@ extension CPU {
             }
             return v
         }
+        if st.pointee.hasWatchpoints && watchpointStops(va, size, write: false, pc: pc) { return nil }
         if va & UInt64(size - 1) != 0 && alignmentChecked(ctx) {
             alignmentFault(va, .read, pc: pc)
             return nil
@@ -123,6 +125,7 @@ extension CPU {
             }
             return true
         }
+        if st.pointee.hasWatchpoints && watchpointStops(va, size, write: true, pc: pc) { return false }
         if va & UInt64(size - 1) != 0 && alignmentChecked(ctx) { _ = alignmentFault(va, .write, pc: pc); return false }
         guard let (pa, bank) = translateData(va, .write, ctx: ctx, pc: pc, slot: slot) else { return false }
         if let b = bank {

@@ -84,6 +84,9 @@ public final class CodeCache {
         }
     }
 
+    /// Calls `body` with every decoded page (Watchpoints.swift: `forgetDecodedCode`).
+    func forEachPage(_ body: (UnsafeMutablePointer<Slot>) -> Void) { for (_, p) in pages { body(p) } }
+
     /// A store hit code page `pa`: forget its decoded instructions. The slots stay
     /// allocated (a CPU may be executing from them) and re-decode lazily.
     func invalidate(_ pa: UInt64, bank b: RAMBank) {
