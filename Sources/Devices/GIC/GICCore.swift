@@ -258,6 +258,14 @@ public final class GICCore {
         update(intid < 32 ? cpu : nil)
     }
 
+    /// Opens every CPU interface wide (both groups, lowest priority mask): for a virtual
+    /// GIC, whose CPU interface is the list registers, the outputs then say "something is
+    /// pending and enabled" and masking is left to the virtual CPU interface.
+    public func openAllCPUInterfaces() {
+        for c in 0..<cpuCount { pmr[c] = 0xff; igrpen0[c] = true; igrpen1[c] = true }
+        update()
+    }
+
     /// Whether an interrupt is enabled (a list register may keep only enabled ones pending).
     public func isEnabled(_ cpu: Int, intid: Int) -> Bool { intid < lines && enabled[slot(cpu, intid)] }
 

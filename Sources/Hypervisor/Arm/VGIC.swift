@@ -17,12 +17,20 @@ final class VGIC {
     private let redistributors: GICRedistributors
     /// A vCPU got an interrupt it may take: wake it or refresh its list registers.
     var onPending: (Int) -> Void = { _ in }
+    private var signalled: [Bool]
 
     init(vcpus: Int) {
         core = GICCore(cpuCount: vcpus, lines: VGIC.lines)
         distributor = GICDistributor(core, v3: true)
         redistributors = GICRedistributors(core)
-        core.output = { [unowned self] cpu, irq, fiq in if irq || fiq { self.onPending(cpu) } }
+        signalled = Array(repeating: false, count: vcpus)
+        // On the rising edge only: a vCPU is woken (or its pCPU kicked) once per arrival.
+        core.output = { [unowned self] cpu, irq, fiq in
+            let now = irq || fiq
+            if now && !self.signalled[cpu] { self.signalled[cpu] = true; self.onPending(cpu) }
+            if !now { self.signalled[cpu] = false }
+        }
+        core.openAllCPUInterfaces()
     }
 
     // MARK: Trapped MMIO (the guest's GICD and GICR frames)

@@ -204,7 +204,9 @@ extension HostedHypervisor {
         }
         for d in domains {
             for v in d.vcpus {
-                lines.append("d\(d.id)v\(v.id) \(d.name): online \(v.online) blocked \(v.blocked) pcpu \(v.pcpu.map(String.init) ?? "-") pc \(hex(v.context.pc)) ran \(v.runTicks)")
+                let x = v.context
+                lines.append("d\(d.id)v\(v.id) \(d.name): online \(v.online) blocked \(v.blocked) pcpu \(v.pcpu.map(String.init) ?? "-") pc \(hex(x.pc)) pstate \(hex(x.pstate)) ran \(v.runTicks)")
+                lines.append("  cntv ctl \(x.cntvCtl) cval \(hex(x.cntvCval)) (vcount \(hex(pcpus[0].now &- d.counterOffset))) lr \(x.ichLR.map { hex($0) }) vmcr \(hex(x.ichVMCR)) ap1r \(hex(x.ichAP1R)) pending \(d.vgic.core.hasPending(v.id))")
             }
         }
         return lines.joined(separator: "\n")
