@@ -38,12 +38,14 @@ extension HostedHypervisor {
         }
         // Keep the current vCPU until its slice ends, if it can still run.
         if let c = pc.current, c.runnable, now < pc.sliceEnd { next = c }
+        let previous = pc.current
         if next !== pc.current {
             if pc.current != nil { unload(pc) }
             if let n = next { load(n, on: pc) }
         }
         let others = queue.contains { $0 !== next && $0.runnable }
-        pc.sliceEnd = next != nil && others ? now + slice : .max
+        // A kept vCPU keeps its slice's end: rescheduling (a WFE, a wake-up) must not extend it.
+        if next !== previous || pc.sliceEnd == .max || !others { pc.sliceEnd = next != nil && others ? now + slice : .max }
     }
 
     /// Loads `v`'s state and its domain's EL2 configuration into the pCPU.

@@ -63,6 +63,10 @@ extension HostedHypervisor {
         if pending.pointee & bit != 0 { return }
         pending.pointee |= bit
         if mask.pointee & bit == 0 { markEventsPending(d.vcpus[d.events.ports[Int(port)].vcpu], word: w) }
+        // Pollers wake whether or not the port is masked (evtchn_check_pollers): SCHEDOP_poll
+        // is meant for masked ports, and an unmasked one whose selector bit is still set
+        // raises no new upcall.
+        for v in d.vcpus where v.pollPorts.contains(port) { wakePoller(v) }
     }
 
     /// Sets the selector bit and the upcall flag; on the 0 → 1 edge, raises the upcall PPI.

@@ -69,6 +69,8 @@ extension HostedHypervisor {
         let S = XenABI.Sched.self
         switch cmd {
         case S.yield:
+            // End the slice, so the next runnable vCPU of the pCPU gets its turn.
+            pcpus[handling].sliceEnd = 0
             pcpus[handling].needsSchedule = true
             return 0
         case S.block:
