@@ -58,6 +58,7 @@ vectors:
     .irp    k, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
     ventry  \k
     .endr
+    .balign 128
 
 vector_common:
     stp     x2, x3, [sp, #16]

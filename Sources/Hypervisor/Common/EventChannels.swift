@@ -21,10 +21,18 @@ final class EventChannels {
         virqs = Array(repeating: Array(repeating: 0, count: Int(XenABI.Evtchn.virqCount)), count: vcpus)
     }
 
+    /// No port below this one is free (a hint, so allocation is not a scan of every port).
+    var lowestFree = 1
+
     func allocate(_ b: Binding, vcpu: Int) -> UInt32? {
-        if let i = ports.indices.dropFirst().first(where: { ports[$0].binding == .free }) {
-            ports[i] = Port(binding: b, vcpu: vcpu)
-            return UInt32(i)
+        while lowestFree < ports.count, case .free = ports[lowestFree].binding {
+            ports[lowestFree] = Port(binding: b, vcpu: vcpu)
+            lowestFree += 1
+            return UInt32(lowestFree - 1)
+        }
+        while lowestFree < ports.count {
+            if case .free = ports[lowestFree].binding { return allocate(b, vcpu: vcpu) }
+            lowestFree += 1
         }
         guard ports.count < XenABI.Evtchn.ports else { return nil }
         ports.append(Port(binding: b, vcpu: vcpu))
@@ -186,6 +194,7 @@ extension HostedHypervisor {
         default: break
         }
         ev.ports[Int(port)] = EventChannels.Port()
+        ev.lowestFree = min(ev.lowestFree, Int(port))
     }
 
     /// struct evtchn_status { domid_t dom; evtchn_port_t port; uint32_t status; uint32_t vcpu; union u; }
