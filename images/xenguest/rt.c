@@ -42,10 +42,24 @@ void fail(const char *what, long v) {
     for (;;) { }
 }
 
-void exception(u64 esr, u64 elr, u64 far) {
+static void exception(u64 esr, u64 elr, u64 far) {
     print("EXCEPTION esr="); print_hex(esr); print(" elr="); print_hex(elr);
     print(" far="); print_hex(far); print("\n");
     fail("exception", (long)esr);
+}
+
+sync_handler_t sync_handler;
+irq_handler_t irq_handler;
+
+/* Called by every vector of start.S; kind is the vector index (kind & 3: 0 sync, 1 IRQ). */
+u64 exception_entry(u64 kind, u64 esr, u64 elr, u64 far) {
+    if ((kind & 3) == 1 && irq_handler) { irq_handler(); return elr; }
+    if ((kind & 3) == 0 && sync_handler) {
+        u64 next = sync_handler(esr, elr, far);
+        if (next) return next;
+    }
+    exception(esr, elr, far);
+    return 0;
 }
 
 void *memset(void *d, int c, unsigned long n) { u8 *p = d; while (n--) *p++ = (u8)c; return d; }

@@ -114,6 +114,10 @@ extension HostedHypervisor {
     /// ELR_EL2 / SPSR_EL2 hold, as the hardware would have had EL2 not trapped.
     func injectSync(_ c: CPU, esr: UInt64, far: UInt64? = nil) {
         let s = c.st
+        // A fault in the guest's own vector table would be injected again forever.
+        if s.pointee.elrEL2 &- s.pointee.vbarEL1 & ~0x7ff < 0x800, let v = pcpus[handling].current {
+            return crash(v.domain, "exception (ESR \(hex(esr))) in its own vectors at \(hex(s.pointee.elrEL2))")
+        }
         let spsr = s.pointee.spsrEL2
         let fromEL = (spsr >> 2) & 3, spx = spsr & 1
         s.pointee.spsrEL1 = spsr

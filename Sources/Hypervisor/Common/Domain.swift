@@ -35,6 +35,8 @@ public final class Domain {
     var maxPages: UInt64 { config.memoryKiB / 4 }
     /// Machine memory given by populate_physmap, released with the domain.
     var extraFrames: [(UInt64, UInt64)] = []
+    /// Its RAM pages given back by decrease_reservation, reused by populate_physmap.
+    var freedFrames: [UInt64] = []
     /// HVMOP_set_param values (HVM_PARAM_*).
     var hvmParams: [UInt32: UInt64] = [:]
 

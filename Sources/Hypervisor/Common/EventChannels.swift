@@ -21,10 +21,18 @@ final class EventChannels {
         virqs = Array(repeating: Array(repeating: 0, count: Int(XenABI.Evtchn.virqCount)), count: vcpus)
     }
 
+    /// No port below this one is free (a hint, so allocation is not a scan of every port).
+    var lowestFree = 1
+
     func allocate(_ b: Binding, vcpu: Int) -> UInt32? {
-        if let i = ports.indices.dropFirst().first(where: { ports[$0].binding == .free }) {
-            ports[i] = Port(binding: b, vcpu: vcpu)
-            return UInt32(i)
+        while lowestFree < ports.count, case .free = ports[lowestFree].binding {
+            ports[lowestFree] = Port(binding: b, vcpu: vcpu)
+            lowestFree += 1
+            return UInt32(lowestFree - 1)
+        }
+        while lowestFree < ports.count {
+            if case .free = ports[lowestFree].binding { return allocate(b, vcpu: vcpu) }
+            lowestFree += 1
         }
         guard ports.count < XenABI.Evtchn.ports else { return nil }
         ports.append(Port(binding: b, vcpu: vcpu))
@@ -63,6 +71,10 @@ extension HostedHypervisor {
         if pending.pointee & bit != 0 { return }
         pending.pointee |= bit
         if mask.pointee & bit == 0 { markEventsPending(d.vcpus[d.events.ports[Int(port)].vcpu], word: w) }
+        // Pollers wake whether or not the port is masked (evtchn_check_pollers): SCHEDOP_poll
+        // is meant for masked ports, and an unmasked one whose selector bit is still set
+        // raises no new upcall.
+        for v in d.vcpus where v.pollPorts.contains(port) { wakePoller(v) }
     }
 
     /// Sets the selector bit and the upcall flag; on the 0 → 1 edge, raises the upcall PPI.
@@ -181,6 +193,7 @@ extension HostedHypervisor {
         default: break
         }
         ev.ports[Int(port)] = EventChannels.Port()
+        ev.lowestFree = min(ev.lowestFree, Int(port))
     }
 
     /// struct evtchn_status { domid_t dom; evtchn_port_t port; uint32_t status; uint32_t vcpu; union u; }

@@ -48,7 +48,7 @@ public final class FrameAllocator {
         free.replaceSubrange(lo..<hi, with: [r])
     }
 
-    private func zero(_ base: UInt64, _ size: UInt64) {
+    func zero(_ base: UInt64, _ size: UInt64) {
         var pa = base
         while pa < base + size {
             guard let b = bus.bank(pa) else { return }

@@ -72,8 +72,10 @@ extension HostedHypervisor {
         guard let e = granter.grants.entry(ref), let h = bus.host(e) else { return nil }
         let flags = h.load(as: UInt16.self), domid = h.load(fromByteOffset: 2, as: UInt16.self)
         let frame = UInt64(h.load(fromByteOffset: 4, as: UInt32.self))
+        // Only the granter's own RAM: not a page it mapped from a third domain (perhaps
+        // read-only), nor shared_info or grant-table frames (Xen: the page's owner).
         guard flags & 3 == GrantTable.permitAccess, Int(domid) == grantee.id,
-              let (pa, _) = granter.p2m.lookup(frame << 12) else { return nil }
+              let (pa, _) = granter.p2m.lookup(frame << 12), ownsRAM(granter, pa) else { return nil }
         return (h, pa, flags & GrantTable.readonly != 0)
     }
 
@@ -134,7 +136,9 @@ extension HostedHypervisor {
                 return (pa + UInt64(offset), .okay)
             }
             // A frame of the caller's own memory.
-            guard owner === d, let (pa, w) = d.p2m.lookup(ref << 12), !write || w else { return (0, .badCopyArg) }
+            guard owner === d, ref < 1 << (Stage2.ipaBits - 12), let (pa, w) = d.p2m.lookup(ref << 12), !write || w else {
+                return (0, .badCopyArg)
+            }
             return (pa + UInt64(offset), .okay)
         }
         let (src, s1) = end(0, isGref: flags & 1 != 0, write: false)

@@ -5,15 +5,15 @@ import Emu
 extension HostedHypervisor {
     func memoryOp(_ v: VCPU, cmd: UInt64, arg: UInt64, _ g: GuestVirtual) -> UInt64 {
         let M = XenABI.Memory.self, d = v.domain
-        switch cmd & 0xffff {            // the upper bits carry a continuation start extent
+        switch cmd & XenABI.Memory.cmdMask {   // the upper bits carry a continuation's start extent
         case M.currentReservation, M.maximumReservation:
             guard let domid = g.u16(arg) else { return XenABI.Errno.EFAULT.result }
             guard domid == XenABI.domidSelf || Int(domid) == d.id else { return XenABI.Errno.EPERM.result }
-            return cmd == M.currentReservation ? d.pages : d.maxPages
+            return cmd & M.cmdMask == M.currentReservation ? d.pages : d.maxPages
         case M.addToPhysmap:
             return addToPhysmap(d, arg: arg, g)
         case M.decreaseReservation, M.populatePhysmap, M.increaseReservation:
-            return reservation(d, cmd: cmd & 0xffff, arg: arg, g)
+            return reservation(d, cmd: cmd, arg: arg, g)
         default:
             return XenABI.Errno.ENOSYS.result
         }
@@ -34,8 +34,8 @@ extension HostedHypervisor {
             frame = d.sharedInfoFrame
             d.sharedInfo = frame
         case XenABI.Memory.spaceGrantTable:
-            guard idx & (1 << 31) == 0 else { return XenABI.Errno.EINVAL.result }   // v1 has no status frames
-            guard let f = d.grants.frame(Int(idx)) else { return XenABI.Errno.EINVAL.result }
+            // v1 has no status frames (XENMAPIDX_grant_table_status); Int(idx) must not trap.
+            guard idx < UInt64(GrantTable.maxFrames), let f = d.grants.frame(Int(idx)) else { return XenABI.Errno.EINVAL.result }
             frame = f
         default:
             return XenABI.Errno.ENOSYS.result
@@ -47,7 +47,10 @@ extension HostedHypervisor {
 
     /// struct xen_memory_reservation { XEN_GUEST_HANDLE(xen_pfn_t) extent_start;
     /// xen_ulong_t nr_extents; unsigned int extent_order; unsigned int mem_flags; domid_t domid; }
-    private func reservation(_ d: Domain, cmd: UInt64, arg: UInt64, _ g: GuestVirtual) -> UInt64 {
+    /// Long requests are preempted as Xen's: the HVC runs again with the start extent in the
+    /// command's upper bits (MEMOP_EXTENT_SHIFT), so other vCPUs get their turn in between.
+    private func reservation(_ d: Domain, cmd full: UInt64, arg: UInt64, _ g: GuestVirtual) -> UInt64 {
+        let cmd = full & XenABI.Memory.cmdMask
         guard let b = g.read(arg, count: 26) else { return XenABI.Errno.EFAULT.result }
         let list = le(Array(b[0..<8])), count = le(Array(b[8..<16])), order = le(Array(b[16..<20]))
         let domid = UInt16(le(Array(b[24..<26])))
@@ -55,27 +58,48 @@ extension HostedHypervisor {
         guard order <= 9, count <= 1 << 20 else { return XenABI.Errno.EINVAL.result }
         if cmd == XenABI.Memory.increaseReservation { return 0 }     // auto-translated guests populate
         let pages = UInt64(1) << order
-        var done: UInt64 = 0
+        var done = full >> XenABI.Memory.extentShift
+        var budget = XenABI.Memory.pagesPerContinuation
+        defer { stage2Changed() }
         while done < count {
-            guard let gpfn = g.u64(list + done * 8) else { break }
+            if budget < pages {
+                g.cpu.st.pointee.elrEL2 &-= 4                     // continue: the HVC runs again
+                return cmd | done << XenABI.Memory.extentShift
+            }
+            budget -= pages
+            guard let gpfn = g.u64(list &+ done * 8) else { break }
+            guard gpfn < 1 << (Stage2.ipaBits - 12) else { break }
             let ipa = gpfn << 12
             guard ipa & (pages * 0x1000 - 1) == 0, ipa + pages * 0x1000 <= 1 << Stage2.ipaBits else { break }
             if cmd == XenABI.Memory.decreaseReservation {
-                for i in 0..<pages where d.p2m.lookup(ipa + i * 0x1000) != nil {
+                // Only the domain's own RAM goes (not grant mappings, shared_info or grant
+                // frames); its frames wait in the domain's pool for populate_physmap.
+                for i in 0..<pages {
+                    guard let (pa, _) = d.p2m.lookup(ipa + i * 0x1000), ownsRAM(d, pa) else { continue }
                     d.p2m.unmap(ipa: ipa + i * 0x1000)
+                    d.freedFrames.append(pa)
                     d.pages -= 1
                 }
             } else {
-                guard d.pages + pages <= d.maxPages,
-                      let pa = frames.allocate(pages * 0x1000, alignment: pages * 0x1000) else { break }
-                d.p2m.map(ipa: ipa, pa: pa, size: pages * 0x1000, kind: .ram)
-                d.extraFrames.append((pa, pages * 0x1000))
+                guard d.pages + pages <= d.maxPages else { break }
+                if pages == 1, let pa = d.freedFrames.popLast() {
+                    frames.zero(pa, 0x1000)
+                    d.p2m.map(ipa: ipa, pa: pa, size: 0x1000, kind: .ram)
+                } else {
+                    guard let pa = frames.allocate(pages * 0x1000, alignment: pages * 0x1000) else { break }
+                    d.p2m.map(ipa: ipa, pa: pa, size: pages * 0x1000, kind: .ram)
+                    d.extraFrames.append((pa, pages * 0x1000))
+                }
                 d.pages += pages
             }
             done += 1
         }
-        stage2Changed()
         return done
+    }
+
+    /// Whether machine page `pa` is the domain's RAM (built with it or populated since).
+    func ownsRAM(_ d: Domain, _ pa: UInt64) -> Bool {
+        d.ram.contains { pa &- $0.pa < $0.size } || d.extraFrames.contains { pa &- $0.0 < $0.1 }
     }
 
     /// A p2m changed: drop every pCPU's cached guest translations.

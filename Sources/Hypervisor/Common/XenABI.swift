@@ -45,6 +45,10 @@ enum XenABI {
         static let increaseReservation: UInt64 = 0, decreaseReservation: UInt64 = 1
         static let maximumReservation: UInt64 = 4, populatePhysmap: UInt64 = 6, addToPhysmap: UInt64 = 7
         static let currentReservation: UInt64 = 11
+        /// MEMOP_EXTENT_SHIFT (xen/include/xen/hypercall.h): cmd[:6] is a continuation's start extent.
+        static let extentShift: UInt64 = 6, cmdMask: UInt64 = 0x3f
+        /// Pages one memory_op call handles before it is continued.
+        static let pagesPerContinuation: UInt64 = 4096
         /// XENMAPSPACE_*
         static let spaceSharedInfo: UInt32 = 0, spaceGrantTable: UInt32 = 1
     }
