@@ -28,6 +28,8 @@ public final class DomainConsoles {
 
     /// How many bytes the domain named `name` wrote to its console.
     public func bytes(of name: String) -> Int { text[name]?.count ?? 0 }
+    /// Everything domain `name` printed so far.
+    public func output(of name: String) -> String { String(decoding: text[name] ?? [], as: UTF8.self) }
 
     func write(_ d: Domain?, _ bytes: [UInt8]) {
         guard let d = d else { bytes.forEach(output); return }
