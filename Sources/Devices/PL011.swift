@@ -53,10 +53,18 @@ public final class PL011: MMIOHandler {
     /// Raised interrupt bits that stay until cleared (RX, RT, overrun); TX is computed.
     var latched: UInt64 = 0
 
-    public init(output: @escaping (UInt8) -> Void) { self.output = output }
+    /// The SBSA generic UART subset (Arm SBSA, appendix B; Xen's vpl011): no UARTCR or
+    /// UARTLCR_H, so the UART is always enabled with its FIFOs on, and writes to those
+    /// registers are ignored.
+    public let sbsa: Bool
 
-    private func enabled(_ bits: UInt64) -> Bool { cr & (Control.uarten | bits) == Control.uarten | bits }
-    private var rxCapacity: Int { lcrH & Self.fifoEnable != 0 ? Self.fifoDepth : 1 }
+    public init(sbsa: Bool = false, output: @escaping (UInt8) -> Void) { self.sbsa = sbsa; self.output = output }
+
+    private func enabled(_ bits: UInt64) -> Bool {
+        if sbsa { return bits & Control.loopback == 0 }
+        return cr & (Control.uarten | bits) == Control.uarten | bits
+    }
+    private var rxCapacity: Int { sbsa || lcrH & Self.fifoEnable != 0 ? Self.fifoDepth : 1 }
 
     /// Whether `receive` would accept a byte now.
     public var canReceive: Bool { enabled(Control.rxe) && rx.count < rxCapacity }
@@ -125,6 +133,7 @@ public final class PL011: MMIOHandler {
         case .ibrd: ibrd = value & 0xffff
         case .fbrd: fbrd = value & 0x3f
         case .lcrH: lcrH = value & 0xff
+        case .cr where sbsa, .lcrH where sbsa: break
         case .cr: cr = value & 0xff87; update()   // bits 6:3 are reserved
         case .ifls: ifls = value & 0x3f
         case .imsc: imsc = value & Interrupt.all; update()

@@ -42,7 +42,7 @@ extension HostedHypervisor {
     func applyTickles() {
         for t in scheduler.takeTickles() where t < pcpus.count {
             pcpus[t].needsSchedule = true
-            if t != handling { gic.kick(from: pcpus[handling].cpu, to: t) }
+            if t != handling || !inside { gic.kick(from: pcpus[handling].cpu, to: t) }
         }
     }
 
@@ -145,7 +145,7 @@ extension HostedHypervisor {
     func interruptArrived(_ v: VCPU) {
         guard v.online, v.domain.state == .running else { return }
         if v.blocked { wake(v) }
-        if let p = v.pcpu, p != handling { gic.kick(from: pcpus[handling].cpu, to: p) }
+        if let p = v.pcpu, p != handling || !inside { gic.kick(from: pcpus[handling].cpu, to: p) }
     }
 
     /// `v` may run again (an interrupt, an event, PSCI CPU_ON).

@@ -52,7 +52,7 @@ extension HostedHypervisor {
         _ = d.grants.frame(0)
         d.vgic.onPending = { [unowned self, unowned d] i in self.interruptArrived(d.vcpus[i]) }
         if cfg.vpl011 {
-            let uart = PL011 { [unowned self, unowned d] byte in self.consoleOutput(d, [byte]) }
+            let uart = PL011(sbsa: true) { [unowned self, unowned d] byte in self.consoleOutput(d, [byte]) }
             uart.irq = { [unowned d] high in d.vgic.setLevel(XenGuestLayout.vpl011INTID, high) }
             d.vpl011 = uart
         }

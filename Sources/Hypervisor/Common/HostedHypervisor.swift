@@ -34,8 +34,11 @@ public final class HostedHypervisor {
     public internal(set) var consoleFocus = 0
     var escapeCount = 0
     var nextVMID: UInt16 = 1
-    /// The pCPU the hypervisor is running on now.
+    /// The pCPU the hypervisor is running on now (or last ran on), and whether it is
+    /// running now: a device of the machine (console input) may also wake a vCPU, between
+    /// the CPUs' slices, and then even the pCPU `handling` names needs a kick.
     var handling = 0
+    var inside = false
     /// Chooses which vCPU each pCPU runs (Credit2 or null, from the configuration).
     let scheduler: any Scheduler
     var lastSchedulerTime: UInt64 = 0
@@ -76,6 +79,8 @@ public final class HostedHypervisor {
     /// The pCPU's first scheduling decision.
     public func boot(pcpu p: Int) -> Action {
         handling = p
+        inside = true
+        defer { inside = false }
         pcpus[p].needsSchedule = true
         return leave(p)
     }
@@ -88,6 +93,8 @@ public final class HostedHypervisor {
     public func handleTrap(pcpu p: Int, kind: VectorKind) -> Action {
         let pc = pcpus[p]
         handling = p
+        inside = true
+        defer { inside = false }
         guard let v = pc.current else { return leave(p) }
         switch kind {
         case .irq, .fiq: physicalInterrupts(p)
@@ -100,6 +107,8 @@ public final class HostedHypervisor {
     /// An idle pCPU has an interrupt pending: take it and schedule.
     public func resumeIdle(pcpu p: Int) -> Action {
         handling = p
+        inside = true
+        defer { inside = false }
         physicalInterrupts(p)
         pcpus[p].needsSchedule = true
         return leave(p)

@@ -37,6 +37,7 @@ extension Machine {
         hv.memoryWritten = { [unowned self] r in self.codeCache.hostWrote(r) }
         hv.consoleOutput = { [unowned self] d, bytes in self.domainConsoles.write(d, bytes) }
         domainConsoles.output = { [unowned self] b in self.console(b) }
+        domainConsoles.focused = { [unowned self] in self.hypervisor?.focusedDomain?.id }
         for c in cpus { c.semihosting = false; c.conduit = .smc }
         for dc in hc.domains {
             let d = try hv.createDomain(dc)

@@ -1,9 +1,11 @@
 import Foundation
 import Hypervisor
 
-/// Where domains' console output goes: the machine's console, one line at a time with
-/// the domain's name in front (the hypervisor's own lines come as they are), and with
-/// `--console-log DIR` also one file per domain, as Xen's xenconsoled writes them.
+/// Where domains' console output goes: the machine's console, each line with the
+/// domain's name in front (the hypervisor's own lines come as they are), and with
+/// `--console-log DIR` also one file per domain, as Xen's xenconsoled writes them. As in
+/// Xen, the domain that has the input is shown as it writes (a shell prompt, typed
+/// characters echoed); the others one whole line at a time, so lines do not mix.
 public final class DomainConsoles {
     var output: (UInt8) -> Void = { _ in }
     /// Where `<name>.log` files go (nil: no log files). Set before `bootHypervisor`.
@@ -11,6 +13,10 @@ public final class DomainConsoles {
     private var partial: [Int: [UInt8]] = [:]
     private var names: [Int: String] = [:]
     private var files: [Int: FileHandle] = [:]
+    /// The domain whose line is open on the terminal (written without its newline yet).
+    private var openLine: Int? = nil
+    /// Which domain has the input (its output is not held back to whole lines).
+    var focused: () -> Int? = { nil }
     /// Everything each domain printed (tests read it).
     private(set) var text: [String: [UInt8]] = [:]
 
@@ -32,11 +38,23 @@ public final class DomainConsoles {
     public func output(of name: String) -> String { String(decoding: text[name] ?? [], as: UTF8.self) }
 
     func write(_ d: Domain?, _ bytes: [UInt8]) {
-        guard let d = d else { bytes.forEach(output); return }
+        guard let d = d else {
+            if openLine != nil { output(0x0a); openLine = nil }
+            bytes.forEach(output)
+            return
+        }
         text[d.name, default: []] += bytes
         if logDirectory != nil {
             if files[d.id] == nil { try? open(d) }
             files[d.id]?.write(Data(bytes))
+        }
+        if focused() == d.id {
+            for b in bytes where b != 0x0d {
+                if openLine != d.id { startLine(d.id) }
+                output(b)
+                if b == 0x0a { openLine = nil }
+            }
+            return
         }
         for b in bytes {
             if b == 0x0d { continue }
@@ -45,8 +63,16 @@ public final class DomainConsoles {
         }
     }
 
+    /// Begins a line of domain `id` on the terminal, ending another domain's open line.
+    private func startLine(_ id: Int) {
+        if openLine != nil { output(0x0a) }
+        Array("[\(names[id] ?? "domain \(id)")] ".utf8).forEach(output)
+        openLine = id
+    }
+
     /// Prints what domains wrote after their last newline, as lines of their own (at exit).
     public func finishLines() {
+        if openLine != nil { output(0x0a); openLine = nil }
         for id in partial.keys.sorted() where !(partial[id]?.isEmpty ?? true) {
             partial[id]!.append(0x0a)
             emit(id)
@@ -54,9 +80,10 @@ public final class DomainConsoles {
     }
 
     private func emit(_ id: Int) {
-        Array("[\(names[id] ?? "domain \(id)")] ".utf8).forEach(output)
+        startLine(id)
         partial[id]!.forEach(output)
         partial[id] = []
+        openLine = nil
     }
 }
 
