@@ -126,4 +126,29 @@ import Hypervisor
         }
         #expect(m.hypervisor?.domains.allSatisfy { $0.state == .shutdown(reason: 0) } == true)
     }
+
+    /// A hostile bare-metal domU (wild accesses, garbage hypercalls, SGI and event storms)
+    /// next to a Linux domU, which still boots and answers.
+    @Test func linuxBootsNextToAHostileDomU() throws {
+        let hostile = HostedHypervisorTests.images + "/hostile.img"
+        guard FileManager.default.fileExists(atPath: hostile) else { throw LoadError("\(hostile) is missing: run images/build-xenguests.sh") }
+        let bad = DomainConfig(name: "hostile", memoryKiB: 16 << 10, vcpus: 1, kernel: .file(hostile))
+        let m = try Self.machine([try Self.domain("deb", vcpus: 1), bad], pcpus: 2)
+        let ready = Self.run(m, until: { m.domainConsoles.output(of: "deb").contains("\n/ # ") })
+        #expect(ready == nil, "\(m.domainConsoles.output(of: "deb").suffix(2000))")
+        #expect(Self.command(m, "deb", "echo still here").contains("still here"))
+        let h = m.domainConsoles.output(of: "hostile")
+        #expect(h.contains("hostile: round 1 "), "\(h.suffix(1000))")
+        #expect(!h.contains("FAIL"), "\(h.suffix(1000))")
+        let state = m.hypervisor?.domains[1].state
+        switch state {
+        case .running?, .crashed?: break                 // still storming, or stopped alone
+        case .shutdown(reason: 0)?: #expect(h.contains("hostile: survived, PASS"), "\(h.suffix(1000))")
+        default: Issue.record("hostile domain: \(String(describing: state))")
+        }
+        m.hypervisor?.focus(domain: "deb")
+        m.type(Array("poweroff -f\n".utf8))
+        _ = Self.run(m, until: { m.hypervisor?.domains[0].state != .running })
+        #expect(m.hypervisor?.domains[0].state == .shutdown(reason: 0))
+    }
 }

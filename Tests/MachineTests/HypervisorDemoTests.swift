@@ -59,7 +59,7 @@ import Hypervisor
         for d in hv.domains where d.name != "hostile" { #expect(d.state == .shutdown(reason: 0), "\(d.name): \(d.state)") }
     }
 
-    @Test(.disabled("too slow in debug builds: the hostile guest is not yet fast enough to finish; see the demos report"))
+    @Test
     func hostileNextToPingPong() throws {
         let clock = ContinuousClock(), start = clock.now
         let (m, stop, out) = try H.run([try Self.domain("ping"), try Self.domain("pong"), try Self.domain("hostile")],
@@ -72,7 +72,7 @@ import Hypervisor
         print(out.split(separator: "\n").filter { $0.contains("hostile") }.suffix(6).joined(separator: "\n"))
     }
 
-    @Test(.disabled("too slow in debug builds: see the demos report"))
+    @Test
     func hostileNextToHelloOnOnePCPU() throws {
         let (m, _, out) = try H.run([try Self.domain("hostile"), try Self.domain("hello")], pcpus: 1, limit: 8_000_000)
         #expect(out.contains("[hello] xenguest hello: PASS"), "\(out.suffix(3000))")

@@ -216,9 +216,7 @@ int main(u64 dtb) {
         wild_accesses();
         random_hypercalls(300);
         targeted();
-#ifdef HOSTILE_SGI_STORM   /* livelocks hvsim on GIC maintenance interrupts: see issue notes */
         sgi_storm();
-#endif
         gic_init_ppi(31);                                  /* our own garbage may have disabled it */
         for (u32 i = 0; i < 16; i++) gic_init_ppi(i);
         if (round == 1 || round % 10 == 0) {
