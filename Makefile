@@ -4,7 +4,7 @@
 SWIFT ?= swift
 HVSIM := .build/release/hvsim
 
-.PHONY: all deps images build run run-baremetal test bench bench-linux bench-record clean
+.PHONY: all deps images build run run-hypervisor run-baremetal test bench bench-linux bench-record clean
 
 all: build
 
@@ -28,6 +28,11 @@ run: images build
 	@cp $(LINUX)/disk.img $(LINUX)/scratch-disk.img
 	$(HVSIM) run --cpus 2 --ram 1G --kernel $(LINUX)/Image --initrd $(LINUX)/initramfs.cpio.gz \
 		--append "console=ttyAMA0" --drive $(LINUX)/scratch-disk.img
+
+# The hosted hypervisor's demo: two Debian Linux domUs on 2 pCPUs, each with its own
+# console (Ctrl-A three times switches the input, Ctrl-A x quits).
+run-hypervisor: images build
+	$(HVSIM) run --hypervisor --config examples/hypervisor/linux.cfg
 
 # The bare-metal demos: the exception-level test guest, then the LZ benchmark guest.
 run-baremetal: images build
