@@ -30,7 +30,7 @@ struct RunOptions: ParsableArguments {
     var serial: String = "stdio"
     @Option(help: "Real-time clock start: a Unix time in seconds, or 'host' for the host's clock (default: 2026-01-01, reproducible).")
     var rtc: String?
-    @Option(help: "Trace classes, comma-separated: insn (every instruction, disassembled, with the registers it wrote), exc (exceptions), irq (interrupts), mmio (device accesses). To stderr, or with --trace-out to a timeline.")
+    @Option(help: "Trace classes, comma-separated: insn (every instruction, disassembled, with the registers it wrote), exc (exceptions), irq (interrupts), mmio (device accesses), and with --hypervisor hvc (hypercalls) and sched (which vCPU runs on which pCPU). To stderr, or with --trace-out to a timeline (one track per pCPU, one process per domain).")
     var trace: String?
     @Option(help: "Write the exc/irq/mmio events as a Chrome trace-event / Perfetto JSON timeline to FILE.")
     var traceOut: String?
@@ -84,7 +84,10 @@ struct RunOptions: ParsableArguments {
         if gdbWait && gdb == nil { throw ValidationError("--gdb-wait needs --gdb") }
         let classes = try traceClasses()
         if traceOut != nil && classes.subtracting([.insn]).isEmpty {
-            throw ValidationError("--trace-out needs event classes in --trace (exc, irq, mmio)")
+            throw ValidationError("--trace-out needs event classes in --trace (exc, irq, mmio, hvc, sched)")
+        }
+        if !hypervisor && !classes.isDisjoint(with: [.hvc, .sched]) {
+            throw ValidationError("--trace hvc and sched follow the hosted hypervisor: they need --hypervisor")
         }
     }
 

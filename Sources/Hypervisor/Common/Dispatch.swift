@@ -65,6 +65,7 @@ extension HostedHypervisor {
         if next !== cur {
             if cur != nil { unload(pc) }
             if let n = next { load(n, on: pc) }
+            onSwitch?(p, cur, next)
         }
         pc.sliceEnd = decision.slice.map { pc.now &+ max(ticks(nanoseconds: $0), 1) } ?? .max
         applyTickles()

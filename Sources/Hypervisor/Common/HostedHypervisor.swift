@@ -28,6 +28,10 @@ public final class HostedHypervisor {
     public var consoleOutput: (Domain?, [UInt8]) -> Void = { _, _ in }
     /// The hypervisor wrote machine memory (decoded code there must be dropped).
     public var memoryWritten: (Range<UInt64>) -> Void = { _ in }
+    /// Sees every hypercall: pCPU, vCPU, hypercall number, first argument, result (tracing).
+    public var onHypercall: ((Int, VCPU, UInt64, UInt64, UInt64) -> Void)? = nil
+    /// Sees every context switch on a pCPU: the vCPU leaving and the one entering (tracing).
+    public var onSwitch: ((Int, VCPU?, VCPU?) -> Void)? = nil
     /// Messages about domains (shutdown, crash), for the log and tests.
     public private(set) var log: [String] = []
     /// Which domain's console the terminal's input goes to (Ctrl-A three times switches).
@@ -84,6 +88,9 @@ public final class HostedHypervisor {
         pcpus[p].needsSchedule = true
         return leave(p)
     }
+
+    /// The vCPU loaded on pCPU `p` now, if any.
+    public func loadedVCPU(pcpu p: Int) -> VCPU? { p < pcpus.count ? pcpus[p].current : nil }
 
     public var allDomainsStopped: Bool { domains.allSatisfy { $0.state != .running } }
 

@@ -19,6 +19,7 @@ extension HostedHypervisor {
         default: r = XenABI.Errno.ENOSYS.result
         }
         c[0] = r
+        onHypercall?(c.index, v, op, a0, r)
     }
 
     private func ok(_ v: Int64 = 0) -> UInt64 { UInt64(bitPattern: v) }
