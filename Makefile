@@ -16,6 +16,7 @@ images: deps
 	@images/build-xenguests.sh
 	@images/difftest/build.sh
 	@images/build-linux.sh
+	@images/build-xen.sh
 
 build: deps
 	$(SWIFT) build -c release
