@@ -2,7 +2,11 @@
 # Fetch Debian 12's own Xen 4.17 arm64 hypervisor (package xen-hypervisor-4.17-arm64) for
 # the "real Xen" checks of hvsim's EL2 emulation (images/run-xen-qemu.sh, RealXenTests,
 # scripts/bench_xen.py):
-#   images/cache/xen/xen    Xen's arm64 Image-style binary (/boot/xen-4.17-arm64 in the deb)
+#   images/cache/xen/xen       Xen's arm64 Image-style binary (/boot/xen-4.17-arm64 in the deb)
+#   images/cache/xen/host.dtb  QEMU virt's device tree (2 CPUs, 2 GiB, GICv3, EL2) with Xen's
+#                              command line and one dom0less domU: the Linux guest of
+#                              images/build-linux.sh (run that first), its kernel loaded at
+#                              0x42000000 and its initramfs at 0x46000000 (images/xen/mkdtb.sh)
 # Idempotent: apt is asked only when no deb is cached (UPDATE=1 looks for a newer one).
 # apt steps need root or sudo.
 set -euo pipefail
@@ -49,4 +53,17 @@ if [ ! -e "$out/xen" ] || [ "$deb" -nt "$out/xen" ]; then
     { echo "build-xen.sh: $bin is no arm64 Image-style binary" >&2; exit 1; }
   cp "$bin" "$out/xen.tmp"; mv "$out/xen.tmp" "$out/xen"
   echo "xen: $(basename "$deb") -> $out/xen"
+fi
+
+# The dom0less device tree, when the Linux guest is there (make images builds it first).
+linux="$here/cache/linux"
+if [ -f "$linux/Image" ] && [ -f "$linux/initramfs.cpio.gz" ]; then
+  if [ ! -e "$out/host.dtb" ] || [ "$linux/Image" -nt "$out/host.dtb" ] ||
+     [ "$linux/initramfs.cpio.gz" -nt "$out/host.dtb" ] || [ "$here/xen/mkdtb.sh" -nt "$out/host.dtb" ]; then
+    "$here/xen/mkdtb.sh" "$out/host.dtb" 0x42000000 "$(stat -c %s "$linux/Image")" \
+      0x46000000 "$(stat -c %s "$linux/initramfs.cpio.gz")"
+    echo "built $out/host.dtb"
+  fi
+else
+  echo "build-xen.sh: no Linux guest in $linux (images/build-linux.sh): host.dtb not built" >&2
 fi

@@ -10,7 +10,9 @@
 #   TIMEOUT    seconds before QEMU is killed (exit status 124); default none
 # With hvsim.poweroff the domU powers off after its marker HVSIM-LINUX-READY, but Xen
 # keeps running (nothing else to do, no dom0): kill QEMU after the marker (Ctrl-A x).
-# The same layout boots on hvsim at EL2: see xen_layout below and RealXenTests.
+# The same tree and layout boot on hvsim at EL2 (RealXenTests):
+#   hvsim run --el 2 --cpus 2 --ram 2G --kernel images/cache/xen/xen --dtb images/cache/xen/host.dtb \
+#     --loader images/cache/linux/Image@0x42000000 --loader images/cache/linux/initramfs.cpio.gz@0x46000000
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 xen="$here/cache/xen/xen" linux="$here/cache/linux"
@@ -22,7 +24,8 @@ done
 # to the top of RAM), the ramdisk at RAM + 96 MiB; QEMU puts its DTB at RAM + 128 MiB.
 KADDR=0x42000000 RADDR=0x46000000
 ksize=$(stat -c %s "$linux/Image") rsize=$(stat -c %s "$linux/initramfs.cpio.gz")
-dtb="$here/cache/xen/qemu-host.dtb"
+# The tree images/build-xen.sh makes as host.dtb, with this script's DOMU_ARGS/XEN_ARGS.
+dtb="$(mktemp --suffix=.dtb)"; trap 'rm -f "$dtb"' EXIT
 "$here/xen/mkdtb.sh" "$dtb" $KADDR "$ksize" $RADDR "$rsize"
 cmd=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -smp 2 -m 2G
      -nographic -nic none -kernel "$xen" -dtb "$dtb"
@@ -30,6 +33,7 @@ cmd=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu cortex-a57
      -device loader,file="$linux/initramfs.cpio.gz",addr=$RADDR
      "$@")
 if [ -n "${TIMEOUT:-}" ]; then
-  exec timeout -k 5 "$TIMEOUT" "${cmd[@]}"
+  timeout -k 5 "$TIMEOUT" "${cmd[@]}"
+else
+  "${cmd[@]}"
 fi
-exec "${cmd[@]}"

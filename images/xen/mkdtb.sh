@@ -7,7 +7,10 @@
 # docs/misc/arm/device-tree/booting.txt ("Creating Multiple Domains directly from Xen")
 # describes. The boot modules are loaded at the given addresses by the machine
 # (QEMU: -device loader; hvsim: --loader FILE@ADDR).
-# Environment: XEN_ARGS (Xen's command line), DOMU_ARGS (the domU's), DOMU_MEM_KIB.
+# Environment: XEN_ARGS (Xen's command line), DOMU_ARGS (the domU's), DOMU_MEM_KIB,
+# DOMU_ENHANCED (xen,enhanced: "no-xenstore" by default: the domU sees Xen, with grant
+# tables and event channels but no xenstore, as under hvsim's own hypervisor; "none" leaves
+# the property out, and the domU is a plain VM).
 set -euo pipefail
 [ $# = 5 ] || { echo "usage: $0 OUT.dtb KERNEL_ADDR KERNEL_SIZE RAMDISK_ADDR RAMDISK_SIZE" >&2; exit 2; }
 out="$1" kaddr="$2" ksize="$3" raddr="$4" rsize="$5"
@@ -15,6 +18,9 @@ out="$1" kaddr="$2" ksize="$3" raddr="$4" rsize="$5"
 XEN_ARGS="${XEN_ARGS:-console=dtuart dtuart=/pl011@9000000 bootscrub=0}"
 DOMU_ARGS="${DOMU_ARGS:-console=ttyAMA0 hvsim.poweroff}"
 DOMU_MEM_KIB="${DOMU_MEM_KIB:-393216}"
+DOMU_ENHANCED="${DOMU_ENHANCED:-no-xenstore}"
+enhanced=""
+[ "$DOMU_ENHANCED" = none ] || enhanced="xen,enhanced = \"$DOMU_ENHANCED\";"
 for tool in qemu-system-aarch64 dtc; do
   command -v "$tool" >/dev/null || { echo "mkdtb.sh: $tool not found (run scripts/deps.sh)" >&2; exit 1; }
 done
@@ -36,6 +42,7 @@ cat >>"$tmp/host.dts" <<DTS
 			memory = <0x0 $(hex "$DOMU_MEM_KIB")>;
 			cpus = <0x1>;
 			vpl011;
+			$enhanced
 			module@$(printf '%x' "$((kaddr))") {
 				compatible = "multiboot,kernel", "multiboot,module";
 				reg = <0x0 $(hex "$kaddr") 0x0 $(hex "$ksize")>;
