@@ -4,7 +4,7 @@
 SWIFT ?= swift
 HVSIM := .build/release/hvsim
 
-.PHONY: all deps images build run run-hypervisor run-baremetal test bench bench-linux bench-record clean
+.PHONY: all deps images build run run-hypervisor run-baremetal test bench bench-linux bench-xen bench-record clean
 
 all: build
 
@@ -16,6 +16,7 @@ images: deps
 	@images/build-xenguests.sh
 	@images/difftest/build.sh
 	@images/build-linux.sh
+	@images/build-xen.sh
 
 build: deps
 	$(SWIFT) build -c release
@@ -48,6 +49,11 @@ bench: images build
 
 bench-linux: images build
 	@python3 scripts/bench_linux.py
+
+# A dom0less Linux domU under hvsim's hypervisor vs under Debian's Xen 4.17 on QEMU (and
+# on hvsim at EL2), and the null hypercall's cost.
+bench-xen: images build
+	@python3 scripts/bench_xen.py
 
 bench-record: images build
 	@python3 scripts/bench_record.py

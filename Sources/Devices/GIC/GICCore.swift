@@ -143,8 +143,33 @@ public final class GICCore {
             if best == nil || priority[s] < best!.1 { best = (intid, priority[s]) }
         }
         for i in 0..<32 { consider(i, cpu * 32 + i) }
-        for i in 32..<lines where target(ofSPI: i) == cpu { consider(i, slot(cpu, i)) }
+        // SPIs: routing only for the few that are pending at all (this runs on every exit of
+        // a hypervisor's vCPU, and most of the SPIs are idle).
+        var i = nextPendingSPI(from: 32)
+        while i < lines {
+            if target(ofSPI: i) == cpu { consider(i, slot(cpu, i)) }
+            i = nextPendingSPI(from: i + 1)
+        }
         return best
+    }
+
+    /// The first SPI from `from` on that is enabled, inactive and pending; `lines` if none.
+    /// Reads the arrays' storage directly: one exclusivity check per array, not per INTID.
+    private func nextPendingSPI(from: Int) -> Int {
+        let base = cpuCount * 32 - 32, n = lines
+        return enabled.withUnsafeBufferPointer { en in active.withUnsafeBufferPointer { ac in
+            latch.withUnsafeBufferPointer { la in level.withUnsafeBufferPointer { lv in
+                edge.withUnsafeBufferPointer { ed in
+                    var i = from
+                    while i < n {
+                        let s = base + i
+                        if en[s] && !ac[s] && (la[s] || (!ed[s] && lv[s])) { return i }
+                        i += 1
+                    }
+                    return n
+                }
+            } }
+        } }
     }
 
     /// Recomputes the IRQ/FIQ lines of one CPU, or of all of them.
