@@ -7,7 +7,9 @@ userspace marker HVSIM-LINUX-READY:
   (b) under the same real Xen 4.17 run at EL2 on hvsim (`hvsim run --el 2`);
   (c) a null hypercall round trip: the bare-metal domU images/xenguest/nullcall makes 1M
       HYPERVISOR_xen_version(0) calls under hvsim's Swift hypervisor; guest instructions
-      and host nanoseconds per round trip.
+      and host nanoseconds per round trip; for comparison the same domU under Xen 4.17 on
+      QEMU (the guest's own counter: QEMU's runs in host time) and on hvsim (its counter
+      counts instructions: the guest-visible cost of Xen's hypercall path).
 All three boots use one host device tree (images/cache/xen/host.dtb: QEMU virt's own, with
 the domU under /chosen, its modules loaded at fixed addresses); each run is timed from
 start to the marker line on the console (real Xen keeps running after its only domU
@@ -34,12 +36,12 @@ KERNEL, INITRD = CACHE / "linux/Image", CACHE / "linux/initramfs.cpio.gz"
 NULLCALL = CACHE / "xenguest/nullcall.img"
 NULLCALLS = 1_000_000          # images/xenguest/nullcall/nullcall.c
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-MARKER = b"HVSIM-LINUX-READY"
+MARKER = "HVSIM-LINUX-READY"
 # host.dtb's boot modules (images/build-xen.sh).
 LOADERS = ["--loader", f"{KERNEL}@0x42000000", "--loader", f"{INITRD}@0x46000000"]
 
 
-def to_marker(cmd, kill, limit=300):
+def to_marker(cmd, kill, limit=300, marker=MARKER):
     """Runs cmd; returns (seconds to the marker line, all output). With kill, the process
     is killed at the marker; otherwise it is waited for (hvsim prints --stats at exit)."""
     start = time.perf_counter()
@@ -58,7 +60,7 @@ def to_marker(cmd, kill, limit=300):
             if not chunk:
                 break
             out += chunk
-            if at is None and MARKER in out:
+            if at is None and marker.encode() in out:
                 at = time.perf_counter() - start
                 if kill:
                     break
@@ -71,7 +73,7 @@ def to_marker(cmd, kill, limit=300):
         sel.close()
     text = out.decode(errors="replace")
     if at is None:
-        sys.exit(f"benchmark run did not reach {MARKER.decode()} (status {p.returncode}): "
+        sys.exit(f"benchmark run did not reach {marker} (status {p.returncode}): "
                  f"{' '.join(map(str, cmd))}\n{text[-3000:]}")
     return at, text
 
@@ -99,6 +101,16 @@ def nullcall():
     return elapsed, instructions(out), line.strip()
 
 
+def nullcall_under_xen(cmd):
+    """The null-hypercall domU under real Xen: (seconds to its PASS line, counter ticks,
+    counter frequency)."""
+    t, out = to_marker(cmd, kill=True, marker="nullcall: PASS")
+    m = re.search(r"xen_version calls, (\d+) counter ticks at (\d+) Hz", out)
+    if not m:
+        sys.exit(f"nullcall under Xen printed no counter line:\n{out[-2000:]}")
+    return t, int(m.group(1)), int(m.group(2))
+
+
 def main():
     for f in (HVSIM, XEN, DTB, KERNEL, INITRD, NULLCALL):
         if not f.exists():
@@ -111,6 +123,15 @@ def main():
             "-device", f"loader,file={KERNEL},addr=0x42000000",
             "-device", f"loader,file={INITRD},addr=0x46000000"]
 
+    # The null-hypercall domU under real Xen: its own tree (16 MiB, no ramdisk).
+    tmp = tempfile.TemporaryDirectory()
+    null_dtb = Path(tmp.name, "nullcall.dtb")
+    subprocess.run([ROOT / "images/xen/mkdtb.sh", null_dtb, "0x42000000", str(NULLCALL.stat().st_size), "0", "0"],
+                   env={**os.environ, "DOMU_MEM_KIB": "16384"}, check=True)
+    null_qemu = [*qemu[:qemu.index("-dtb")], "-dtb", null_dtb, "-device", f"loader,file={NULLCALL},addr=0x42000000"]
+    null_hvsim = [*real_xen_hvsim[:real_xen_hvsim.index("--dtb")], "--dtb", null_dtb,
+                  "--loader", f"{NULLCALL}@0x42000000"]
+
     hv_t, xh_t, q_t, hv_n, xh_n = [], [], [], 0, 0
     for _ in range(RUNS):
         t, out = to_marker(swift_hv, kill=False)
@@ -119,10 +140,15 @@ def main():
         q_t.append(t)
         t, out = to_marker(real_xen_hvsim, kill=False)
         xh_t.append(t); xh_n = instructions(out)
-    n_t, n_insns, n_line = [], 0, ""
+    n_t, n_insns, n_line, nq, nx = [], 0, "", [], []
     for _ in range(RUNS):
         t, n_insns, n_line = nullcall()
         n_t.append(t)
+        nq.append(nullcall_under_xen(null_qemu))
+        nx.append(nullcall_under_xen(null_hvsim))
+    tmp.cleanup()
+    q_ticks, q_freq = min(r[1] for r in nq), nq[0][2]
+    x_ticks = min(r[1] for r in nx)
 
     hv, q, xh, nt = min(hv_t), min(q_t), min(xh_t), min(n_t)
     print("xen: a dom0less Debian 12 arm64 Linux domU (1 vCPU, 384 MiB, busybox initramfs) to its marker")
@@ -137,6 +163,11 @@ def main():
     print(f"      {n_insns / NULLCALLS:.2f} guest instructions per round trip (the loop: mov, mov, hvc, sub, cbnz),"
           f" {nt * 1e9 / NULLCALLS:.0f} ns host time per round trip (whole run / calls)")
     print(f"      guest: {n_line}")
+    print(f"      Xen 4.17 on qemu:  {q_ticks / q_freq * 1e9 / NULLCALLS:.0f} ns per round trip by the guest's counter"
+          f" ({q_ticks} ticks at {q_freq} Hz, best of {len(nq)}); run to PASS best {min(r[0] for r in nq):.3f} s")
+    print(f"      Xen 4.17 on hvsim: {x_ticks / NULLCALLS:.0f} guest instructions per round trip (counter ticks:"
+          f" one per instruction), run to PASS best {min(r[0] for r in nx):.3f} s"
+          f" ({min(r[0] for r in nx) * 1e9 / NULLCALLS:.0f} ns per call, Xen's boot included)")
     print(f"ratio hvsim/qemu {hv / q:.2f}")
 
 

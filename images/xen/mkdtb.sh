@@ -6,7 +6,7 @@
 # Xen's command line and a "xen,domain" node added under /chosen, as Xen's
 # docs/misc/arm/device-tree/booting.txt ("Creating Multiple Domains directly from Xen")
 # describes. The boot modules are loaded at the given addresses by the machine
-# (QEMU: -device loader; hvsim: --loader FILE@ADDR).
+# (QEMU: -device loader; hvsim: --loader FILE@ADDR). RAMDISK_SIZE 0: no ramdisk.
 # Environment: XEN_ARGS (Xen's command line), DOMU_ARGS (the domU's), DOMU_MEM_KIB,
 # DOMU_ENHANCED (xen,enhanced: "no-xenstore" by default: the domU sees Xen, with grant
 # tables and event channels but no xenstore, as under hvsim's own hypervisor; "none" leaves
@@ -30,6 +30,13 @@ qemu-system-aarch64 -M virt,virtualization=on,gic-version=3,dumpdtb="$tmp/q.dtb"
 # The random seeds would make every dump differ; the board adds its own at boot.
 dtc -q -I dtb -O dts "$tmp/q.dtb" | grep -v -e rng-seed -e kaslr-seed >"$tmp/host.dts"
 hex() { printf '0x%x' "$(($1))"; }
+ramdisk=""
+if [ "$((rsize))" != 0 ]; then
+  ramdisk="			module@$(printf '%x' "$((raddr))") {
+				compatible = \"multiboot,ramdisk\", \"multiboot,module\";
+				reg = <0x0 $(hex "$raddr") 0x0 $(hex "$rsize")>;
+			};"
+fi
 cat >>"$tmp/host.dts" <<DTS
 
 / {
@@ -48,10 +55,7 @@ cat >>"$tmp/host.dts" <<DTS
 				reg = <0x0 $(hex "$kaddr") 0x0 $(hex "$ksize")>;
 				bootargs = "$DOMU_ARGS";
 			};
-			module@$(printf '%x' "$((raddr))") {
-				compatible = "multiboot,ramdisk", "multiboot,module";
-				reg = <0x0 $(hex "$raddr") 0x0 $(hex "$rsize")>;
-			};
+$ramdisk
 		};
 	};
 };

@@ -46,6 +46,9 @@ extension Machine {
         }
         hypervisor = hv
         hv.start()
+        // start() reset the CPUs; CNTFRQ_EL0 holds the counter's frequency as firmware set it
+        // (Arm ARM D11.1.2), and a domU reads it at EL1 (it read 0).
+        for c in cpus { c.st.pointee.cntfrq = config.counterFrequency }
         for i in cpus.indices { state[i] = hv.boot(pcpu: i) == .run ? .running : .hypervisorIdle }
     }
 
