@@ -5,8 +5,7 @@ import Hypervisor
 
 /// The hosted Swift hypervisor running real bare-metal Xen domUs (images/xenguest).
 @Suite(.serialized) struct HostedHypervisorTests {
-    static let images = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../images/cache/xenguest").standardized.path
+    static var images: String { Repo.path("images/cache/xenguest") }
 
     static func guest(_ name: String) throws -> String {
         let p = images + "/" + name + ".img"
@@ -47,15 +46,10 @@ import Hypervisor
 /// consoles: the kernel finds Xen 4.12 and uses its grant tables, 2-level event channels and
 /// PSCI; about a billion guest instructions per boot, so these run on the release build.
 @Suite(.serialized) struct LinuxDomUTests {
-    static let linux = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../images/cache/linux").standardized.path
-
     static func domain(_ name: String, vcpus: Int, extra: String = "") throws -> DomainConfig {
-        guard FileManager.default.fileExists(atPath: linux + "/Image") else {
-            throw LoadError("\(linux)/Image is missing: run images/build-linux.sh (make images)")
-        }
-        var d = DomainConfig(name: name, memoryKiB: 384 << 10, vcpus: vcpus, kernel: .file(linux + "/Image"))
-        d.ramdisk = .file(linux + "/initramfs.cpio.gz")
+        try LinuxImages.require()
+        var d = DomainConfig(name: name, memoryKiB: 384 << 10, vcpus: vcpus, kernel: .file(LinuxImages.kernel))
+        d.ramdisk = .file(LinuxImages.initrd)
         d.bootargs = "console=ttyAMA0" + extra
         return d
     }

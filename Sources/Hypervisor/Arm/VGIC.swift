@@ -81,8 +81,9 @@ final class VGIC {
     }
 
     /// Whether vCPU `vcpu` has an interrupt waiting, in the distributor or its list registers.
-    func hasPending(_ vcpu: Int, context: VCPUContext) -> Bool {
-        core.hasPending(vcpu) || context.ichLR.contains { ICH.lrState($0) & 1 != 0 }
+    /// `listRegisters` are the vCPU's list register values (live, or saved in its context).
+    func hasPending(_ vcpu: Int, listRegisters: [UInt64]) -> Bool {
+        core.hasPending(vcpu) || listRegisters.contains { ICH.lrState($0) & 1 != 0 }
     }
 
     // MARK: List registers (the vCPU is loaded on `cpu`)

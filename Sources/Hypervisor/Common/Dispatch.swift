@@ -46,8 +46,16 @@ extension HostedHypervisor {
         }
     }
 
+    /// The domain with id `id`, if it exists.
+    func domain(id: Int) -> Domain? { domains.first { $0.id == id } }
+
+    /// The domain a guest's domid_t names: DOMID_SELF is the caller's own.
+    func domain(_ domid: UInt16, caller: Domain) -> Domain? {
+        domid == XenABI.domidSelf ? caller : domain(id: Int(domid))
+    }
+
     func vcpu(_ id: VCPUID) -> VCPU? {
-        guard let d = domains.first(where: { $0.id == id.domain }), id.vcpu < d.vcpus.count else { return nil }
+        guard let d = domain(id: id.domain), id.vcpu < d.vcpus.count else { return nil }
         return d.vcpus[id.vcpu]
     }
 
@@ -167,7 +175,8 @@ extension HostedHypervisor {
 
     /// WFI or SCHEDOP_block: the vCPU sleeps until an interrupt or event is pending.
     func block(_ v: VCPU) {
-        if v.domain.vgic.hasPending(v.id, context: v.pcpu != nil ? liveContext(v) : v.context) { return }
+        let lrs = v.pcpu.map { p in (0..<ICH.listRegisters).map { ICH.read(pcpus[p].cpu, ICH.lr($0)) } } ?? v.context.ichLR
+        if v.domain.vgic.hasPending(v.id, listRegisters: lrs) { return }
         if upcallPending(v) { return }
         v.blocked = true
         sleep(v)
@@ -177,13 +186,5 @@ extension HostedHypervisor {
     func yield(_ v: VCPU) {
         scheduler.yield(VCPUID(domain: v.domain.id, vcpu: v.id))
         pcpus[handling].needsSchedule = true
-    }
-
-    /// The list registers of a loaded vCPU, read from its pCPU.
-    private func liveContext(_ v: VCPU) -> VCPUContext {
-        var ctx = VCPUContext()
-        guard let p = v.pcpu else { return v.context }
-        for i in 0..<ICH.listRegisters { ctx.ichLR[i] = ICH.read(pcpus[p].cpu, ICH.lr(i)) }
-        return ctx
     }
 }

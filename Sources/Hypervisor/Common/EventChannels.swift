@@ -101,19 +101,18 @@ extension HostedHypervisor {
     func eventChannelOp(_ v: VCPU, cmd: UInt64, arg: UInt64, _ g: GuestVirtual) -> UInt64 {
         let E = XenABI.Evtchn.self, d = v.domain, ev = d.events!
         let EFAULT = XenABI.Errno.EFAULT.result, EINVAL = XenABI.Errno.EINVAL.result
-        func domain(_ id: UInt16) -> Domain? { id == XenABI.domidSelf ? d : domains.first { $0.id == Int(id) } }
         switch cmd {
         case E.allocUnbound:
             // struct evtchn_alloc_unbound { domid_t dom, remote_dom; evtchn_port_t port; }
             guard let dom = g.u16(arg), let remote = g.u16(arg + 2) else { return EFAULT }
-            guard domain(dom) === d else { return XenABI.Errno.EPERM.result }
-            guard let r = domain(remote) else { return XenABI.Errno.ESRCH.result }
+            guard domain(dom, caller: d) === d else { return XenABI.Errno.EPERM.result }
+            guard let r = domain(remote, caller: d) else { return XenABI.Errno.ESRCH.result }
             guard let p = ev.allocate(.unbound(remote: r.id), vcpu: 0) else { return XenABI.Errno.ENOSPC.result }
             return g.put32(p, at: arg + 4) ? 0 : EFAULT
         case E.bindInterdomain:
             // struct evtchn_bind_interdomain { domid_t remote_dom; evtchn_port_t remote_port; evtchn_port_t local_port; }
             guard let rd = g.u16(arg), let rp = g.u32(arg + 4) else { return EFAULT }
-            guard let r = domain(rd), r.state == .running else { return XenABI.Errno.ESRCH.result }
+            guard let r = domain(rd, caller: d), r.state == .running else { return XenABI.Errno.ESRCH.result }
             guard r.events.valid(rp), r.events.ports[Int(rp)].binding == .unbound(remote: d.id) else { return EINVAL }
             guard let lp = ev.allocate(.interdomain(remote: r.id, port: rp), vcpu: 0) else { return XenABI.Errno.ENOSPC.result }
             r.events.ports[Int(rp)].binding = .interdomain(remote: d.id, port: lp)
@@ -143,7 +142,7 @@ extension HostedHypervisor {
             guard ev.valid(p) else { return EINVAL }
             switch ev.ports[Int(p)].binding {
             case .interdomain(let rid, let rp):
-                if let r = domains.first(where: { $0.id == rid }), r.state == .running { setPending(r, rp) }
+                if let r = domain(id: rid), r.state == .running { setPending(r, rp) }
             case .ipi: setPending(d, p)
             case .unbound: break                  // nobody listens yet: dropped, as Xen does
             default: return EINVAL
@@ -185,7 +184,7 @@ extension HostedHypervisor {
         let ev = d.events!
         switch ev.ports[Int(port)].binding {
         case .interdomain(let rid, let rp):
-            if let r = domains.first(where: { $0.id == rid }), r.events.valid(rp) {
+            if let r = domain(id: rid), r.events.valid(rp) {
                 r.events.ports[Int(rp)].binding = .unbound(remote: d.id)
             }
         case .virq(let n):

@@ -24,7 +24,7 @@ extension HostedHypervisor {
                 let mine = dom == XenABI.domidSelf || Int(dom) == d.id
                 return g.put32(UInt32(d.grants.tableFrames.count), at: a + 4)
                     && g.put32(UInt32(GrantTable.maxFrames), at: a + 8)
-                    && g.write(bytesLE(UInt64(UInt16(bitPattern: (mine ? GNTST.okay : .badDomain).rawValue)), 2), at: a + 12)
+                    && putStatus(mine ? .okay : .badDomain, g, at: a + 12)
             }
         case G.setupTable:
             // struct gnttab_setup_table { domid_t dom; uint32_t nr_frames; int16_t status; XEN_GUEST_HANDLE(xen_pfn_t) frame_list; }
@@ -41,7 +41,7 @@ extension HostedHypervisor {
                     }
                     stage2Changed()
                 }
-                return g.write(bytesLE(UInt64(UInt16(bitPattern: st.rawValue)), 2), at: a + 8)
+                return putStatus(st, g, at: a + 8)
             }
         case G.mapGrantRef:
             return each(32) { a in mapGrant(d, at: a, g) }
@@ -83,7 +83,7 @@ extension HostedHypervisor {
     /// domid_t dom; int16_t status; grant_handle_t handle; uint64_t dev_bus_addr; }
     private func mapGrant(_ d: Domain, at a: UInt64, _ g: GuestVirtual) -> Bool {
         guard let gpa = g.u64(a), let flags = g.u32(a + 8), let ref = g.u32(a + 12), let dom = g.u16(a + 16) else { return false }
-        guard let granter = domains.first(where: { $0.id == Int(dom) }), granter !== d, granter.state == .running else {
+        guard let granter = domain(id: Int(dom)), granter !== d, granter.state == .running else {
             return putStatus(.badDomain, g, at: a + 18)
         }
         guard flags & GrantTable.mapHost != 0, gpa & 0xfff == 0, gpa < 1 << Stage2.ipaBits,
@@ -110,7 +110,7 @@ extension HostedHypervisor {
         d.p2m.unmap(ipa: gpa)
         stage2Changed()
         let stillMapped = d.grants.maps.values.contains { $0.domain == m.domain && $0.ref == m.ref }
-        if !stillMapped, let granter = domains.first(where: { $0.id == m.domain }),
+        if !stillMapped, let granter = domain(id: m.domain),
            let e = granter.grants.entry(m.ref), let h = bus.host(e) {
             h.storeBytes(of: h.load(as: UInt16.self) & ~(GrantTable.reading | GrantTable.writing), as: UInt16.self)
         }
@@ -126,7 +126,7 @@ extension HostedHypervisor {
             let ref = le(Array(b[base..<(base + 8)])), domid = UInt16(le(Array(b[(base + 8)..<(base + 10)])))
             let offset = Int(le(Array(b[(base + 10)..<(base + 12)])))
             guard offset + len <= 0x1000 else { return (0, .badCopyArg) }
-            let dom = domid == XenABI.domidSelf ? d : domains.first { $0.id == Int(domid) }
+            let dom = domain(domid, caller: d)
             guard let owner = dom, owner.state == .running else { return (0, .badDomain) }
             if isGref {
                 guard let (_, pa, ro) = granted(owner, ref: UInt32(truncatingIfNeeded: ref), to: d) else {
