@@ -20,8 +20,8 @@ extension CPU {
     /// a failed instruction fetch: guest time always advances, even in an exception loop.
     /// Returns why it stopped.
     public func run(_ budget: UInt64) -> Exit {
-        let exit = tracer != nil || hasBreakpoints || singleStepping ? interpret(budget, stepping: true)
-                                                                     : interpret(budget, stepping: false)
+        let exit = tracer != nil || hasBreakpoints || singleStepping ? interpretStepping(budget)
+                                                                     : interpretFast(budget)
         // A watchpoint stopped an instruction before its access (Watchpoints.swift): the
         // run ended there (exitRequest), and the instruction did not retire.
         if st.pointee.watchStop {
@@ -98,6 +98,11 @@ extension CPU {
         writeback(x, s, addr, mode: mode)
         return true
     }
+
+    /// The two specialisations of `interpret`: `stepping` is a constant in each, so the
+    /// fast one tests nothing per instruction.
+    @inline(never) private func interpretFast(_ budget: UInt64) -> Exit { interpret(budget, stepping: false) }
+    @inline(never) private func interpretStepping(_ budget: UInt64) -> Exit { interpret(budget, stepping: true) }
 
     @inline(__always)
     private func interpret(_ budget: UInt64, stepping: Bool) -> Exit {
