@@ -7,6 +7,10 @@
 // register pointer (a class property would be reloaded after every store).
 @inline(__always) private func rx(_ x: UnsafeMutablePointer<UInt64>, _ i: UInt8) -> UInt64 { x[Int(i)] }
 @inline(__always) private func wx(_ x: UnsafeMutablePointer<UInt64>, _ i: UInt8, _ v: UInt64) { x[Int(i)] = v }
+/// Whether condition `c` holds for the current flags (`table` is the CPU's condition table).
+@inline(__always) private func holds(_ table: UnsafePointer<UInt16>, _ c: UInt8, _ st: UnsafeMutablePointer<CPUState>) -> Bool {
+    (table[Int(c)] &>> UInt16(st.pointee.nzcv >> 28)) & 1 != 0
+}
 @inline(__always) private func wx32(_ x: UnsafeMutablePointer<UInt64>, _ i: UInt8, _ v: UInt64) {
     x[Int(i)] = v & 0xffff_ffff
 }
@@ -103,6 +107,17 @@ extension CPU {
     /// fast one tests nothing per instruction.
     @inline(never) private func interpretFast(_ budget: UInt64) -> Exit { interpret(budget, stepping: false) }
     @inline(never) private func interpretStepping(_ budget: UInt64) -> Exit { interpret(budget, stepping: true) }
+
+    /// A taken branch from slot `i` of the page at `pageVA` by `offset`: the slot to go on
+    /// at when the target is in this page and `stay` allows it; otherwise nil, with the PC
+    /// set to the target (the run goes back to the block boundary).
+    @_transparent
+    private func branch(_ pageVA: UInt64, _ i: Int, _ offset: UInt64, stay: Bool) -> Int? {
+        let target = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ offset
+        if stay && target & ~0xfff == pageVA { return Int((target & 0xfff) &>> 2) }
+        st.pointee.pc = target
+        return nil
+    }
 
     @inline(__always)
     private func interpret(_ budget: UInt64, stepping: Bool) -> Exit {
@@ -292,7 +307,7 @@ extension CPU {
                 case .sbcs32:
                     let (v, f) = addWithCarry32(rx(x, s.n), ~rx(x, s.m), (st.pointee.nzcv >> 29) & 1); wx(x, s.d, v); st.pointee.nzcv = f
                 case .ccmn64, .ccmn32, .ccmp64, .ccmp32:
-                    if (cond[Int(s.x)] &>> UInt16(st.pointee.nzcv >> 28)) & 1 != 0 {
+                    if holds(cond, s.x, st) {
                         let b = s.y == 1 ? s.imm : rx(x, s.m)
                         switch s.op {
                         case .ccmn64: st.pointee.nzcv = addWithCarry64(rx(x, s.n), b, 0).1
@@ -303,23 +318,14 @@ extension CPU {
                     } else {
                         st.pointee.nzcv = UInt64(s.a) << 28
                     }
-                case .csel64, .csel32, .csinc64, .csinc32, .csinv64, .csinv32, .csneg64, .csneg32:
-                    var v: UInt64
-                    if (cond[Int(s.x)] &>> UInt16(st.pointee.nzcv >> 28)) & 1 != 0 {
-                        v = rx(x, s.n)
-                    } else {
-                        v = rx(x, s.m)
-                        switch s.op {
-                        case .csinc64, .csinc32: v = v &+ 1
-                        case .csinv64, .csinv32: v = ~v
-                        case .csneg64, .csneg32: v = 0 &- v
-                        default: break
-                        }
-                    }
-                    switch s.op {
-                    case .csel64, .csinc64, .csinv64, .csneg64: wx(x, s.d, v)
-                    default: wx32(x, s.d, v)
-                    }
+                case .csel64: wx(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : rx(x, s.m))
+                case .csel32: wx32(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : rx(x, s.m))
+                case .csinc64: wx(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : rx(x, s.m) &+ 1)
+                case .csinc32: wx32(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : rx(x, s.m) &+ 1)
+                case .csinv64: wx(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : ~rx(x, s.m))
+                case .csinv32: wx32(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : ~rx(x, s.m))
+                case .csneg64: wx(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : 0 &- rx(x, s.m))
+                case .csneg32: wx32(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : 0 &- rx(x, s.m))
                 case .rbit64: wx(x, s.d, reverseBits64(rx(x, s.n)))
                 case .rbit32: wx(x, s.d, reverseBits64(rx(x, s.n)) >> 32)
                 case .rev16_64: wx(x, s.d, reverseBytes16(rx(x, s.n)))
@@ -486,26 +492,46 @@ extension CPU {
                     guard compareAndSwapPair(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) else { continue outer }
 
                 // MARK: Branches
-                case .b, .bl, .bcond, .cbz64, .cbnz64, .cbz32, .cbnz32, .tbz, .tbnz:
-                    let taken: Bool
-                    switch s.op {
-                    case .bcond: taken = (cond[Int(s.x)] &>> UInt16(st.pointee.nzcv >> 28)) & 1 != 0
-                    case .cbz64: taken = rx(x, s.n) == 0
-                    case .cbnz64: taken = rx(x, s.n) != 0
-                    case .cbz32: taken = rx(x, s.n) & 0xffff_ffff == 0
-                    case .cbnz32: taken = rx(x, s.n) & 0xffff_ffff != 0
-                    case .tbz: taken = (rx(x, s.n) >> UInt64(s.x)) & 1 == 0
-                    case .tbnz: taken = (rx(x, s.n) >> UInt64(s.x)) & 1 != 0
-                    case .bl: taken = true; wx(x, 30, pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ 4)
-                    default: taken = true
+                case .b:
+                    if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                    continue outer
+                case .bl:
+                    wx(x, 30, pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ 4)
+                    if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                    continue outer
+                case .bcond:
+                    if holds(cond, s.x, st) {
+                        if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                        continue outer
                     }
-                    if taken {
-                        let target = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ s.imm
-                        if !stepping && target & ~0xfff == pageVA && icount < limit {
-                            i = Int((target & 0xfff) &>> 2)
-                            continue inner
-                        }
-                        st.pointee.pc = target
+                case .cbz64:
+                    if rx(x, s.n) == 0 {
+                        if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                        continue outer
+                    }
+                case .cbnz64:
+                    if rx(x, s.n) != 0 {
+                        if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                        continue outer
+                    }
+                case .cbz32:
+                    if rx(x, s.n) & 0xffff_ffff == 0 {
+                        if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                        continue outer
+                    }
+                case .cbnz32:
+                    if rx(x, s.n) & 0xffff_ffff != 0 {
+                        if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                        continue outer
+                    }
+                case .tbz:
+                    if (rx(x, s.n) >> UInt64(s.x)) & 1 == 0 {
+                        if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                        continue outer
+                    }
+                case .tbnz:
+                    if (rx(x, s.n) >> UInt64(s.x)) & 1 != 0 {
+                        if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
                         continue outer
                     }
                 case .br, .ret:
