@@ -87,6 +87,33 @@ func runHVSimInteractively(_ args: [String], lines: [String], prompt: String = "
         try Data(try tampered.encoded()).write(to: URL(fileURLWithPath: f))
         let (d, _, dErr) = try runHVSim(["replay", f], input: "")
         #expect(d == 1 && dErr.contains("replay diverged: state differs at checkpoint"), "\(dErr)")
+        #expect(dErr.contains("the CPU registers") && !dErr.contains("RAM"), "\(dErr)")
+
+        // Only the RAM hash differs: the replay names RAM.
+        var ram = try RunLog(bytes: good, name: "good")
+        ram.events[k].payload[8] ^= 1
+        try Data(try ram.encoded()).write(to: URL(fileURLWithPath: f))
+        let (r, _, rErr) = try runHVSim(["replay", f], input: "")
+        #expect(r == 1 && rErr.contains("state differs at checkpoint") && rErr.hasSuffix(": RAM\n"), "\(rErr)")
+    }
+
+    /// The digest kept from touched pages equals a hash of all of RAM made afresh, after the
+    /// guest's stores (fast path, through write TLB entries) and after a host write.
+    @Test func ramDigestFollowsEveryWrite() throws {
+        let m = try LoopGuest.machine()
+        let digest = RAMDigest(machine: m)
+        let start = digest.value
+        _ = m.run(limit: 1000)
+        let after = digest.update()
+        #expect(after != start)
+        #expect(after == RAMDigest(machine: m).value)
+        _ = m.run(limit: 1001)                               // the TLB entry was dropped: marked again
+        let later = digest.update()
+        #expect(later != after && later == RAMDigest(machine: m).value)
+        #expect(m.bus.write(0x4100_0000, size: 8, value: 0x1234, cpu: 0))
+        #expect(digest.update() == RAMDigest(machine: m).value)
+        #expect(m.bus.write(0x4100_0000, size: 8, value: 0, cpu: 0))   // back to zero: as before
+        #expect(digest.update() == later)
     }
 
     @Test func replayRefusesAChangedImage() throws {

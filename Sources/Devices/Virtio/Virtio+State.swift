@@ -129,7 +129,7 @@ extension Virtqueue {
         private func rings(on bus: Bus) -> (UnsafeMutableRawPointer, UnsafeMutableRawPointer, UnsafeMutableRawPointer)? {
             guard let d = bus.hostRange(descAddress, SplitRing.descTableBytes(size)),
                   let a = bus.hostRange(driverAddress, SplitRing.availBytes(size)),
-                  let u = bus.hostRange(deviceAddress, SplitRing.usedBytes(size)) else { return nil }
+                  let u = bus.hostRange(deviceAddress, SplitRing.usedBytes(size), kept: true) else { return nil }
             return (d, a, u)
         }
 

@@ -31,10 +31,14 @@ enum SplitRing {
 extension Bus {
     /// Host pointer for `length` bytes of guest RAM at `pa`, only if the whole range lies in one
     /// RAM bank. Device DMA goes through this; anything else is a driver error.
-    func hostRange(_ pa: UInt64, _ length: UInt64) -> UnsafeMutableRawPointer? {
+    /// `kept`: the device keeps the pointer and writes through it later (the used ring),
+    /// so the pages count as written at every RAM digest update (RAMBank.keepTouched).
+    func hostRange(_ pa: UInt64, _ length: UInt64, kept: Bool = false) -> UnsafeMutableRawPointer? {
         guard let b = bank(pa) else { return nil }
         let offset = pa - b.base
         guard length <= b.size - offset else { return nil }
+        b.touch(offset: offset, length: length)
+        if kept { b.keepTouched(offset: offset, length: length) }
         return b.host + Int(offset)
     }
 }
@@ -143,7 +147,7 @@ public final class Virtqueue {
         }
         guard let d = bus.hostRange(descAddress, SplitRing.descTableBytes(size)),
               let a = bus.hostRange(driverAddress, SplitRing.availBytes(size)),
-              let u = bus.hostRange(deviceAddress, SplitRing.usedBytes(size)) else {
+              let u = bus.hostRange(deviceAddress, SplitRing.usedBytes(size), kept: true) else {
             throw VirtioError("queue \(index): ring areas outside guest RAM")
         }
         descTable = d; avail = a; used = u

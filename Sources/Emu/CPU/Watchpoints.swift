@@ -105,6 +105,7 @@ extension CPU {
             page &+= 0x1000
         }
         bytes.withUnsafeBytes { (b.host + Int(pa - b.base)).copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        b.touch(offset: pa - b.base, length: UInt64(bytes.count))
         return true
     }
 

@@ -84,7 +84,7 @@ extension CPU {
         e.pointee.pa = paPage
         e.pointee.addend = UInt64(UInt(bitPattern: b.host + Int(paPage - b.base))) &- page
         if t.read { e.pointee.tagR = page }
-        if t.write && !code.isCode(paPage, bank: b) { e.pointee.tagW = page }
+        if t.write && !code.isCode(paPage, bank: b) { e.pointee.tagW = page; b.touch(paPage - b.base) }
         if t.exec && e.pointee.tagX != page { e.pointee.tagX = TLB.invalid; e.pointee.code = nil }
         if st.pointee.hasWatchpoints { keepWatchedPageOut(e, page) }
     }
@@ -130,6 +130,7 @@ extension CPU {
         guard let (pa, bank) = translateData(va, .write, ctx: ctx, pc: pc, slot: slot) else { return false }
         if let b = bank {
             if code.isCode(pa & ~0xfff, bank: b) { code.invalidate(pa & ~0xfff, bank: b) }
+            b.touch(pa - b.base)
             storeLE(b.host + Int(pa - b.base), size, value)
             return true
         }

@@ -8,33 +8,6 @@ public protocol MMIOHandler: AnyObject {
     func write(offset: UInt64, size: Int, value: UInt64, cpu: Int)
 }
 
-/// One bank of guest RAM: host memory from `mmap`, zero-filled, not swapped in until touched.
-public final class RAMBank {
-    public let base: UInt64
-    public let size: UInt64
-    public let host: UnsafeMutableRawPointer
-    /// One byte per 4 KiB page: nonzero while the code cache holds decoded code for it.
-    let codePages: UnsafeMutablePointer<UInt8>
-
-    init(base: UInt64, size: UInt64) throws {
-        guard let p = mmap(nil, Int(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
-              p != MAP_FAILED else {
-            throw EmuError.outOfMemory("cannot reserve \(size >> 20) MiB of host memory for guest RAM")
-        }
-        self.base = base; self.size = size; self.host = p
-        let pages = Int(size >> 12)
-        codePages = .allocate(capacity: pages)
-        codePages.initialize(repeating: 0, count: pages)
-    }
-
-    deinit {
-        munmap(host, Int(size))
-        codePages.deallocate()
-    }
-
-    @inline(__always) func contains(_ pa: UInt64) -> Bool { pa &- base < size }
-}
-
 public enum EmuError: Error, CustomStringConvertible {
     case outOfMemory(String)
     case badMemoryMap(String)
@@ -89,6 +62,7 @@ public final class Bus {
     /// Host address of guest physical `pa` if it is RAM.
     @inline(__always) public func host(_ pa: UInt64) -> UnsafeMutableRawPointer? {
         guard let b = bank(pa) else { return nil }
+        b.touch(pa - b.base)          // the caller may write through it (record/replay RAM digests)
         return b.host + Int(pa - b.base)
     }
 
@@ -132,6 +106,7 @@ public final class Bus {
         data.withUnsafeBytes { src in
             if let s = src.baseAddress { (b.host + Int(pa - b.base)).copyMemory(from: s, byteCount: data.count) }
         }
+        b.touch(offset: pa - b.base, length: UInt64(data.count))
     }
 }
 

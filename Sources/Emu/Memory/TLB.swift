@@ -73,6 +73,14 @@ public final class CodeCache {
         b.codePages[Int((pa - b.base) >> 12)] != 0
     }
 
+    /// Drops every cached write permission in every CPU's TLB, so the next store to each
+    /// page takes the slow path, which marks the page touched (RAMBank.takeTouched).
+    public func dropWriteAccess() {
+        for t in tlbs {
+            for e in 0..<(TLB.entries * TLB.contexts) { t[e].tagW = TLB.invalid }
+        }
+    }
+
     /// Host software (a loader, the hosted hypervisor copying a grant) wrote machine
     /// memory `range`: forget decoded instructions of the pages it touched.
     public func hostWrote(_ range: Range<UInt64>) {

@@ -5,9 +5,11 @@ import Emu
 public final class Recorder {
     public private(set) var log: RunLog
     private let machine: Machine
+    private let ram: RAMDigest
 
     public init(machine: Machine, header: RunLog.Header) {
         self.machine = machine
+        ram = RAMDigest(machine: machine)
         log = RunLog(header: header)
         machine.onType = { [unowned self] bytes in
             log.events.append(RunLog.Event(.input, poll: machine.polls, time: machine.now, payload: bytes))
@@ -21,9 +23,8 @@ public final class Recorder {
     }
 
     private func checkpoint() {
-        var w = StateWriter()
-        w.u64(machine.stateHash(memory: false))
-        log.events.append(RunLog.Event(.checkpoint, poll: machine.polls, time: machine.now, payload: w.bytes))
+        log.events.append(RunLog.Event(.checkpoint, poll: machine.polls, time: machine.now,
+                                       payload: Checkpoint(machine, ram).encoded))
     }
 
     /// Closes the log: a quit event if the user stopped the run, then the end record.
@@ -39,6 +40,7 @@ public final class Recorder {
 public final class Replayer {
     private let machine: Machine
     private let log: RunLog
+    private let ram: RAMDigest
     private var next = 0
     /// Why the replay stopped agreeing with the recording, if it did.
     public private(set) var divergence: String? = nil
@@ -47,6 +49,7 @@ public final class Replayer {
     public init(machine: Machine, log: RunLog) {
         self.machine = machine
         self.log = log
+        ram = RAMDigest(machine: machine)
         machine.pollInput = { [unowned self] _ in deliver() }
     }
 
@@ -69,11 +72,14 @@ public final class Replayer {
             case .input: machine.type(e.payload); delivered = true
             case .quit: machine.requestStop(); delivered = true
             case .checkpoint:
-                var r = StateReader(e.payload)
-                let want = try? r.u64(), have = machine.stateHash(memory: false)
-                if want != have {
+                let have = Checkpoint(machine, ram)
+                guard let want = Checkpoint(e.payload) else {
+                    diverged("checkpoint at poll \(poll) is malformed")
+                    return true
+                }
+                if let what = have.differences(from: want) {
                     diverged("state differs at checkpoint poll \(poll), time \(machine.now) "
-                             + "(after \(machine.instructions) instructions; the previous checkpoint matched)")
+                             + "(after \(machine.instructions) instructions; the previous checkpoint matched): \(what)")
                     return true
                 }
                 checkpointsVerified += 1
@@ -107,5 +113,38 @@ public final class Replayer {
         w.u64(machine.instructions)
         w.u64(machine.stateHash(memory: true))
         return w.bytes + Array("\(stop)".utf8)
+    }
+}
+
+/// What a checkpoint compares: hashes of the CPUs' architectural state (with the virtual
+/// time), of all of RAM (kept current by a `RAMDigest`) and of the devices' state.
+struct Checkpoint: Equatable {
+    var cpus: UInt64, ram: UInt64, devices: UInt64
+
+    init(_ machine: Machine, _ ram: RAMDigest) {
+        cpus = machine.stateHash(memory: false)
+        self.ram = ram.update()
+        devices = machine.deviceStateHash()
+    }
+
+    init?(_ payload: [UInt8]) {
+        var r = StateReader(payload)
+        guard let c = try? r.u64(), let m = try? r.u64(), let d = try? r.u64(), r.at == payload.count else { return nil }
+        cpus = c; ram = m; devices = d
+    }
+
+    var encoded: [UInt8] {
+        var w = StateWriter()
+        w.u64(cpus); w.u64(ram); w.u64(devices)
+        return w.bytes
+    }
+
+    /// Which parts differ ("the CPU registers and RAM"), or nil if none does.
+    func differences(from other: Checkpoint) -> String? {
+        var parts: [String] = []
+        if cpus != other.cpus { parts.append("the CPU registers") }
+        if ram != other.ram { parts.append("RAM") }
+        if devices != other.devices { parts.append("the device states") }
+        return parts.isEmpty ? nil : parts.joined(separator: " and ")
     }
 }

@@ -11,7 +11,7 @@ import Emu
 /// (u64), time (u64), payload length (u32), payload.
 public struct RunLog: Equatable, Sendable {
     public static let magic = Array("HVSIMREC".utf8)
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2   // 2: checkpoints hash RAM and devices too
 
     /// A file the run read, as it was when recording started.
     public struct FileIdentity: Codable, Equatable, Sendable {
@@ -46,7 +46,7 @@ public struct RunLog: Equatable, Sendable {
 
     public enum Kind: UInt8, Sendable {
         case input = 1        // bytes typed on the serial port
-        case checkpoint = 2   // payload: state hash (u64)
+        case checkpoint = 2   // payload: hashes of the CPUs, RAM and devices (u64 each; see Checkpoint)
         case quit = 3         // the user quit (Ctrl-A x)
         case end = 0xff       // payload: total instructions (u64), final state hash with RAM (u64), stop
     }

@@ -71,6 +71,16 @@ extension Machine {
         return h.value
     }
 
+    /// A hash of the devices' saved state (what a snapshot holds of them).
+    func deviceStateHash() -> UInt64 {
+        var w = StateWriter()
+        w.data(uartInput.waiting)
+        for part in stateParts { part.save(&w) }
+        var h = StateHasher()
+        w.bytes.withUnsafeBytes { h.add(bytes: $0.baseAddress!, count: w.bytes.count) }
+        return h.value
+    }
+
     /// Adds every 4 KiB page that is not all zeros, with its index.
     static func hashNonZeroPages(_ base: UnsafeMutableRawPointer, size: Int, into h: inout StateHasher) {
         forEachNonZeroPage(base, size: size) { i, p in
