@@ -215,11 +215,16 @@ struct RunOptions: ParsableArguments {
             } else {
                 timeout = -1    // nothing can happen in the guest until input arrives
             }
-            let event = host.poll(timeoutMilliseconds: timeout)
-            if host.snapshotRequested {
-                host.snapshotRequested = false
-                do { try snapshot() } catch { fputs("hvsim: snapshot failed: \(error)\n", stderr) }
-            }
+            var event: ConsoleEvent
+            repeat {
+                event = host.poll(timeoutMilliseconds: timeout)
+                if host.snapshotRequested {
+                    host.snapshotRequested = false
+                    do { try snapshot() } catch { fputs("hvsim: snapshot failed: \(error)\n", stderr) }
+                }
+                // With nothing to wake the guest but input, escapes and monitor lines are not
+                // that input: wait on for it (the machine would otherwise see a deadlock).
+            } while event == .none && idleFor == nil && host.hasInput
             switch event {
             case .input(let bytes): machine.type(bytes); return true
             case .quit: machine.requestStop(); return true

@@ -230,6 +230,32 @@ import Glibc
         #expect(out.hasSuffix("hvsim: terminated\n"), "\(out)")
         #expect(FileManager.default.fileExists(atPath: snap))
     }
+
+    /// A guest that waits for an interrupt nothing raises: monitor lines and escapes are
+    /// not guest input, so hvsim waits on for input (rather than stopping on a deadlock).
+    @Test func idleGuestWaitsThroughTheMonitor() throws {
+        let kernel = FileManager.default.temporaryDirectory.appendingPathComponent("hvsim-monitor-wfi-\(getpid()).bin").path
+        defer { try? FileManager.default.removeItem(atPath: kernel) }
+        let code: [UInt32] = [0xd503_207f, 0x17ff_ffff]   // wfi; b .-4
+        var bytes: [UInt8] = []
+        for w in code { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: w >> (8 * i))) } }
+        try Data(bytes).write(to: URL(fileURLWithPath: kernel))
+        let (p, input, out, err) = try launchHVSim(["run", "--format", "raw", "--kernel", kernel])
+        defer { if p.isRunning { p.terminate() } }
+        // Written with write(2) and SIGPIPE ignored: an hvsim that stopped fails the
+        // expectations below instead of killing the test process.
+        signal(SIGPIPE, SIG_IGN)
+        func type(_ s: String) { _ = Array(s.utf8).withUnsafeBytes { write(input.fileHandleForWriting.fileDescriptor, $0.baseAddress!, $0.count) } }
+        type("\u{1}cinfo cpus\r\u{1}h")
+        usleep(300_000)
+        type("\u{1}x")
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(errors)")
+        #expect(text.contains("CPU 0: pc 0x40080004 EL1h halted (WFI), 1 instructions"), "\(text)")
+        #expect(text.hasSuffix("hvsim: terminated\n"), "\(text)")
+    }
 }
 
 struct MonitorTestError: Error, CustomStringConvertible {
