@@ -109,7 +109,10 @@ struct RunOptions: ParsableArguments {
         defer { host.restore() }
         machine.console = { host.write($0) }
         var snapshotArguments: [String]? = nil
-        connectInput(machine, host) { try writeSnapshot(machine, arguments: snapshotArguments) }
+        connectInput(machine, host) { fputs(try writeSnapshot(machine, arguments: snapshotArguments) + "\n", stderr) }
+        // The monitor (Ctrl-A c, and gdb's `monitor`) writes snapshots as Ctrl-A s does.
+        let monitor = Monitor(machine: machine) { try writeSnapshot(machine, arguments: snapshotArguments, to: $0) }
+        host.monitor = monitor
         var images = BootImages(kernel: kernel ?? "")
         images.rawKernel = format == "raw"
         images.initrd = initrd
@@ -147,17 +150,17 @@ struct RunOptions: ParsableArguments {
         var stop: StopReason
         switch snapshotAt.flatMap(RunOptions.parseSnapshotPoint) {
         case _ where gdb != nil:
-            stop = try serveGdb(machine, hooks)
+            stop = try serveGdb(machine, hooks, monitor: monitor)
         case .instructions(let at)? where at > first && at - first < budget:
             stop = machine.run(limit: at - first)
             if stop == .instructionLimit {
-                try writeSnapshot(machine, arguments: hooks?.runArguments)
+                fputs(try writeSnapshot(machine, arguments: hooks?.runArguments) + "\n", stderr)
                 stop = machine.run(limit: budget - (machine.instructions - first))
             }
         case .nanoseconds(let ns)?:
             stop = machine.run(limit: budget, until: machine.time(nanoseconds: ns))
             if stop == .timeReached {
-                try writeSnapshot(machine, arguments: hooks?.runArguments)
+                fputs(try writeSnapshot(machine, arguments: hooks?.runArguments) + "\n", stderr)
                 stop = machine.run(limit: budget - (machine.instructions - first))
             }
         default:
@@ -212,11 +215,16 @@ struct RunOptions: ParsableArguments {
             } else {
                 timeout = -1    // nothing can happen in the guest until input arrives
             }
-            let event = host.poll(timeoutMilliseconds: timeout)
-            if host.snapshotRequested {
-                host.snapshotRequested = false
-                do { try snapshot() } catch { fputs("hvsim: snapshot failed: \(error)\n", stderr) }
-            }
+            var event: ConsoleEvent
+            repeat {
+                event = host.poll(timeoutMilliseconds: timeout)
+                if host.snapshotRequested {
+                    host.snapshotRequested = false
+                    do { try snapshot() } catch { fputs("hvsim: snapshot failed: \(error)\n", stderr) }
+                }
+                // With nothing to wake the guest but input, escapes and monitor lines are not
+                // that input: wait on for it (the machine would otherwise see a deadlock).
+            } while event == .none && idleFor == nil && host.hasInput
             switch event {
             case .input(let bytes): machine.type(bytes); return true
             case .quit: machine.requestStop(); return true
@@ -370,29 +378,33 @@ extension RunOptions {
         return files
     }
 
-    func writeSnapshot(_ machine: Machine, arguments: [String]?) throws {
+    /// Writes the machine's state to `file` (default: --snapshot-file); returns the line
+    /// that says what was written.
+    func writeSnapshot(_ machine: Machine, arguments: [String]?, to file: String? = nil) throws -> String {
         if hypervisor { throw ValidationError("snapshots of a --hypervisor run are not supported yet") }
         let args = arguments ?? Record.runArguments(rtc: rtc, snapshot: true)
         let snap = Snapshot(header: Snapshot.Header(arguments: args, files: try fileIdentities(),
                                                     instructions: machine.instructions),
                             state: machine.saveState())
         let bytes = try snap.encoded()
-        guard FileManager.default.createFile(atPath: snapshotFile, contents: Data(bytes)) else {
-            throw ValidationError("--snapshot-file: cannot write \(snapshotFile)")
+        let path = file ?? snapshotFile
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+            throw ValidationError(file == nil ? "--snapshot-file: cannot write \(path)" : "cannot write \(path)")
         }
-        fputs("hvsim: snapshot after \(machine.instructions) instructions, \(bytes.count) bytes, in \(snapshotFile)\n", stderr)
+        return "hvsim: snapshot after \(machine.instructions) instructions, \(bytes.count) bytes, in \(path)"
     }
 }
 
 extension RunOptions {
     /// --gdb: the machine runs under the gdb stub until the guest stops or gdb kills it.
-    func serveGdb(_ machine: Machine, _ hooks: RunHooks?) throws -> StopReason {
+    func serveGdb(_ machine: Machine, _ hooks: RunHooks?, monitor: Monitor) throws -> StopReason {
         // A recording holds the run's options, and a replay must not wait for a debugger.
         if hooks is RecordHooks { throw ValidationError("record does not take --gdb") }
         let address = GdbAddress(gdb!)!
         let server: GdbServer
         do { server = try GdbServer(machine: machine, address: address) }
         catch { throw ValidationError("--gdb \(gdb!): \(error)") }
+        server.monitor = monitor
         fputs("hvsim: gdb can connect on tcp:\(address.host):\(server.listener.port)"
               + (gdbWait ? "; waiting for it before the first instruction" : "") + "\n", stderr)
         return server.run(wait: gdbWait)

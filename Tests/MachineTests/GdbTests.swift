@@ -270,6 +270,12 @@ struct StubDriver {
         #expect(gdb.request("?") == "T05thread:1;")
         let pc = try #require(gdb.request("p20").flatMap(hexDecode).map(leValue))
         #expect([LoopGuest.loop, LoopGuest.store, LoopGuest.branch].contains(pc))
+        // `monitor info cpus`: the answer as console output packets, then OK.
+        gdb.send("qRcmd," + hexEncode(Array("info cpus".utf8)))
+        let output = try #require(gdb.reply())
+        #expect(output.first == "O")
+        #expect(String(decoding: hexDecode(output.dropFirst()) ?? [], as: UTF8.self).hasPrefix("* CPU 0: pc 0x4008"), "\(output)")
+        #expect(gdb.reply() == "OK")
         #expect(gdb.request("QStartNoAckMode") == "OK")
         gdb.noAck = true
         gdb.send("c")
@@ -313,7 +319,7 @@ struct StubDriver {
     /// exceptions test guest, with its symbols and debug info: a breakpoint on a function,
     /// its argument, stepi and reverse-stepi, a watchpoint on a global, reverse-continue
     /// back to earlier breakpoint hits and to the start of the history, system registers,
-    /// kill.
+    /// `monitor info registers`, kill.
     @Test(.enabled(if: GdbTool.path != nil, "gdb-multiarch is not installed (scripts/deps.sh installs it with apt-get)"))
     func gdbMultiarchDebugsBareMetalGuest() throws {
         let elf = Repo.path("images/cache/baremetal/exceptions.elf")
@@ -347,6 +353,7 @@ struct StubDriver {
             "continue",
             "printf \"AGAIN %s sctlr_el2=%lx vbar_el2=%lx\\n\", what, $sctlr_el2, $vbar_el2",
             "info threads",
+            "monitor info registers",
             "kill",
         ]
         let text = try GdbTool.batch(commands, file: elf)
@@ -372,6 +379,7 @@ struct StubDriver {
         #expect(line("RC3") == "pc=\(String(start, radix: 16))", "\(text)")
         #expect(line("AGAIN")?.hasPrefix("udf-el2 sctlr_el2=") == true, "\(text)")
         #expect(text.contains("Thread 1"), "\(text)")
+        #expect(text.contains("CPU 0: EL2h, running, ") && text.contains(" x30 ") && text.contains(" pc  "), "\(text)")
         #expect(hvsim.terminationStatus == 0)
     }
 

@@ -186,7 +186,7 @@ private func drain(_ fd: Int32) -> [UInt8] {
 
         send(inWrite, bytes("\u{1}c"))
         #expect(c.poll(timeoutMilliseconds: 1000) == .none)
-        #expect(String(decoding: drain(outRead), as: UTF8.self).contains("monitor not available yet"))
+        #expect(String(decoding: drain(outRead), as: UTF8.self).contains("no monitor here"))
 
         send(inWrite, bytes("q\u{1}"))                 // escape split across two reads
         #expect(c.poll(timeoutMilliseconds: 1000) == .input(bytes("q")))

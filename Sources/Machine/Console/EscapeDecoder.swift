@@ -2,8 +2,15 @@
 public enum ConsoleCommand: Equatable, Sendable {
     case quit      // Ctrl-A x
     case help      // Ctrl-A h
-    case monitor   // Ctrl-A c
+    case monitor   // Ctrl-A c: enter the monitor, or leave it
     case snapshot  // Ctrl-A s: save a snapshot of the machine
+}
+
+/// Console input in the order it was typed: bytes (for the guest, or for the monitor's
+/// prompt while the monitor has the input) and escape commands.
+public enum ConsoleInput: Equatable, Sendable {
+    case bytes([UInt8])
+    case command(ConsoleCommand)
 }
 
 /// Splits console input into bytes for the guest and escape commands. Ctrl-A starts an
@@ -21,7 +28,7 @@ public struct EscapeDecoder: Sendable {
         C-a h        print this help
         C-a x        exit hvsim
         C-a s        save a snapshot of the machine (to --snapshot-file)
-        C-a c        switch to the monitor (not available yet)
+        C-a c        switch between the guest and the monitor ((hvsim) prompt; 'help' there)
         C-a C-a      send C-a to the guest
         C-a C-a C-a  with --hypervisor: switch the input to the next domain (as Xen)
 
@@ -39,15 +46,32 @@ public struct EscapeDecoder: Sendable {
     public mutating func decode(_ input: some Sequence<UInt8>) -> (guest: [UInt8], commands: [ConsoleCommand]) {
         var guest: [UInt8] = []
         var commands: [ConsoleCommand] = []
+        for item in decodeInOrder(input) {
+            switch item {
+            case .bytes(let b): guest += b
+            case .command(let c): commands.append(c)
+            }
+        }
+        return (guest, commands)
+    }
+
+    /// Bytes and commands in `input`, in the order typed. Input after a quit is dropped.
+    public mutating func decodeInOrder(_ input: some Sequence<UInt8>) -> [ConsoleInput] {
+        var items: [ConsoleInput] = []
+        var run: [UInt8] = []   // bytes since the last command
+        func command(_ c: ConsoleCommand) {
+            if !run.isEmpty { items.append(.bytes(run)); run = [] }
+            items.append(.command(c))
+        }
         for b in input {
             switch pendingEscapes {
             case 0:
-                if b == Self.escape { pendingEscapes = 1 } else { guest.append(b) }
+                if b == Self.escape { pendingEscapes = 1 } else { run.append(b) }
                 continue
             case 2:
                 // Ctrl-A Ctrl-A: a third one switches domains, anything else follows one Ctrl-A.
                 pendingEscapes = 0
-                guest += b == Self.escape ? [b, b, b] : [Self.escape, b]
+                run += b == Self.escape ? [b, b, b] : [Self.escape, b]
                 continue
             default:
                 break
@@ -55,14 +79,15 @@ public struct EscapeDecoder: Sendable {
             pendingEscapes = 0
             switch b {
             case Self.escape:
-                if passesTripleEscape { pendingEscapes = 2 } else { guest.append(b) }
-            case UInt8(ascii: "x"): commands.append(.quit); return (guest, commands)
-            case UInt8(ascii: "h"): commands.append(.help)
-            case UInt8(ascii: "c"): commands.append(.monitor)
-            case UInt8(ascii: "s"): commands.append(.snapshot)
+                if passesTripleEscape { pendingEscapes = 2 } else { run.append(b) }
+            case UInt8(ascii: "x"): command(.quit); return items
+            case UInt8(ascii: "h"): command(.help)
+            case UInt8(ascii: "c"): command(.monitor)
+            case UInt8(ascii: "s"): command(.snapshot)
             default: break
             }
         }
-        return (guest, commands)
+        if !run.isEmpty { items.append(.bytes(run)) }
+        return items
     }
 }

@@ -22,9 +22,19 @@ public enum ConsoleEvent: Equatable, Sendable {
 /// a pipe, so scripts can quit with "\u{1}x" too. Input that is not a terminal (a pipe, a
 /// file, /dev/null) is read as it comes; end of file only means no more input.
 /// `file:PATH` and `none` have no input. Used from one thread, the machine's.
+///
+/// Ctrl-A c hands the input to the `monitor` (as QEMU's multiplexed console does): a
+/// `(hvsim) ` prompt reads command lines until Ctrl-A c again or `cont`. The guest runs on
+/// meanwhile and its output is still shown; nothing typed at the prompt reaches the guest.
 public final class HostConsole {
     /// Set by Ctrl-A s; whoever runs the machine saves a snapshot and clears it.
     public var snapshotRequested = false
+    /// Runs the lines typed after Ctrl-A c; nil: Ctrl-A c only says there is no monitor.
+    public var monitor: Monitor? = nil
+    /// Whether the input goes to the monitor's prompt (between Ctrl-A c and Ctrl-A c).
+    public private(set) var inMonitor = false
+    private var monitorLine = MonitorLine()
+    public static let prompt = "(hvsim) "
     public let spec: SerialSpec
     private var inputFD: Int32 = -1
     private var outputFD: Int32 = -1
@@ -101,8 +111,8 @@ public final class HostConsole {
 
     /// Reads what input there is, waiting up to `timeoutMilliseconds` for some (0: do not
     /// wait, -1: wait for ever). Returns at once when there is no input to wait for
-    /// (`hasInput` false). Escape commands are answered here: help and the monitor notice
-    /// are written to the output.
+    /// (`hasInput` false). Escape commands and monitor lines are answered here, on the
+    /// output.
     public func poll(timeoutMilliseconds: Int32) -> ConsoleEvent {
         guard inputFD >= 0 else { return .none }
         var bytes = [UInt8](repeating: 0, count: 4096)
@@ -110,19 +120,54 @@ public final class HostConsole {
         case .nothing: return .none
         case .closed: inputFD = -1; return .none
         case .read(let n):
-            let (guest, commands) = escapes.decode(bytes[..<n])
-            for c in commands {
-                switch c {
-                case .quit:
-                    write(Array("\nhvsim: terminated\n".utf8)); flush()
-                    return .quit
-                case .help: write(Array(("\n" + EscapeDecoder.help).utf8)); flush()
-                case .monitor: write(Array("\nhvsim: monitor not available yet\n".utf8)); flush()
-                case .snapshot: snapshotRequested = true
+            var guest: [UInt8] = []
+            defer { flush() }
+            for item in escapes.decodeInOrder(bytes[..<n]) {
+                switch item {
+                case .bytes(let b) where inMonitor:
+                    guard let rest = typeAtPrompt(b) else { return quit() }
+                    guest += rest   // typed after `cont`
+                case .bytes(let b): guest += b
+                case .command(.quit): return quit()
+                case .command(.help): write(Array(("\n" + EscapeDecoder.help).utf8))
+                case .command(.monitor): switchMonitor(on: !inMonitor)
+                case .command(.snapshot): snapshotRequested = true
                 }
             }
             return guest.isEmpty ? .none : .input(guest)
         }
+    }
+
+    private func quit() -> ConsoleEvent {
+        write(Array("\nhvsim: terminated\n".utf8))
+        flush()
+        return .quit
+    }
+
+    private func switchMonitor(on: Bool) {
+        guard monitor != nil else { write(Array("\nhvsim: no monitor here\n".utf8)); return }
+        inMonitor = on
+        monitorLine = MonitorLine()
+        write(Array((on ? "\nhvsim monitor: 'help' lists the commands, C-a c or 'cont' goes back to the guest\n" + Self.prompt
+                        : "\n").utf8))
+    }
+
+    /// Bytes typed at the prompt: echoed and edited; each line that ends is run. Returns
+    /// the bytes that follow a `cont` (for the guest), or nil after `quit`.
+    private func typeAtPrompt(_ bytes: [UInt8]) -> ArraySlice<UInt8>? {
+        for (i, b) in bytes.enumerated() {
+            let (echo, line) = monitorLine.feed(b)
+            write(echo)
+            guard let line = line, let monitor = monitor else { continue }
+            let reply = monitor.execute(line)
+            write(Array(reply.text.utf8))
+            switch reply.action {
+            case .quit: return nil
+            case .resume: inMonitor = false; return bytes[(i + 1)...]
+            case .none: write(Array(Self.prompt.utf8))
+            }
+        }
+        return []
     }
 
     /// Flushes output and puts the terminal back as it was. Safe to call more than once;

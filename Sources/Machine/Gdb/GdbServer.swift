@@ -15,6 +15,8 @@ public final class GdbServer {
     public let machine: Machine
     /// Made when gdb first connects.
     public private(set) var stub: GdbStub?
+    /// What gdb's `monitor` commands run in (made with the stub when not set).
+    public var monitor: Monitor?
     private let checkpointInterval: UInt64
     private var connection: GdbConnection?
     private var parser = GdbPacketParser()
@@ -36,6 +38,7 @@ public final class GdbServer {
         let s = GdbStub(machine: machine, checkpointInterval: checkpointInterval)
         s.interrupted = { [unowned self] in gdbWantsStop() }
         s.note = { fputs($0 + "\n", stderr) }
+        if let m = monitor { s.monitor = m }
         stub = s
         return s
     }
@@ -85,6 +88,7 @@ public final class GdbServer {
                 case .packet(let p):
                     if !noAck { c.write([UInt8(ascii: "+")]) }
                     guard let reply = stub.handle(p) else { c.shutdown(); return }   // k
+                    for o in stub.takeOutput() { c.write(GdbPacket.frame(o)) }   // monitor output
                     lastReply = GdbPacket.frame(reply)
                     c.write(lastReply)
                     if p == Array("QStartNoAckMode".utf8) { noAck = true }

@@ -5,6 +5,7 @@ import Emu
 // of the selected thread through its current translation, host-side breakpoints (memory
 // is never patched) and watchpoints, stepping and continuing, and reverse stepping and
 // continuing through `GdbHistory`. All-stop mode: while one CPU is stopped, all are.
+// `monitor CMD` in gdb (qRcmd) runs CMD in the `Monitor` for the selected thread's CPU.
 
 public final class GdbStub {
     public let machine: Machine
@@ -27,10 +28,15 @@ public final class GdbStub {
     var interrupted: () -> Bool = { false }
     /// Messages for the user (the console of hvsim, not gdb's).
     var note: (String) -> Void = { _ in }
+    /// Runs gdb's `monitor` commands; the hvsim command gives the one the console uses.
+    public var monitor: Monitor
+    /// Console output packets (`O` + hex) that go before the next reply (qRcmd's output).
+    private var output: [String] = []
 
     /// `interval`: instructions between reverse-execution checkpoints.
     public init(machine: Machine, checkpointInterval: UInt64 = 20_000_000) {
         self.machine = machine
+        monitor = Monitor(machine: machine)
         machine.exact = true
         history = GdbHistory(machine: machine, interval: checkpointInterval)
         history.arm = { [unowned self] on in arm(on) }
@@ -115,6 +121,7 @@ public final class GdbStub {
             return (end == xml.count ? "l" : "m") + String(decoding: xml[start..<end], as: UTF8.self)
         }
         if q.hasPrefix("Xfer:") { return "" }
+        if q.hasPrefix("Rcmd,") { return monitorCommand(q.dropFirst("Rcmd,".count)) }
         switch q {
         case "fThreadInfo": return "m" + machine.cpus.map { String($0.index + 1, radix: 16) }.joined(separator: ",")
         case "sThreadInfo": return "l"
@@ -128,6 +135,28 @@ public final class GdbStub {
             return hexEncode(Array("CPU \(t) EL\(c.el) \(c.st.pointee.icount) instructions".utf8))
         }
         return ""
+    }
+
+    /// The packets to send before the reply just returned by `handle`, oldest first.
+    public func takeOutput() -> [String] {
+        defer { output = [] }
+        return output
+    }
+
+    /// `qRcmd,HEX`: the command's text goes to gdb's console as `O` packets, then `OK`
+    /// (gdb protocol, "General Query Packets"). `quit` ends hvsim as `kill` does.
+    private func monitorCommand(_ hex: Substring) -> String {
+        guard let bytes = hexDecode(hex) else { return "E01" }
+        let reply = monitor.execute(String(decoding: bytes, as: UTF8.self), cpu: gThread)
+        var text = Array(reply.text.utf8)
+        switch reply.action {
+        case .none: break
+        case .resume: text += Array("cont: in gdb, use continue\n".utf8)
+        case .quit: text += Array("hvsim: terminated\n".utf8); killed = true
+        }
+        // At most 1 KiB of text (2 KiB of hex) a packet: well within the PacketSize we offer.
+        output = stride(from: 0, to: text.count, by: 1024).map { "O" + hexEncode(text[$0..<min($0 + 1024, text.count)]) }
+        return "OK"
     }
 
     private func vPacket(_ v: String) -> String? {
