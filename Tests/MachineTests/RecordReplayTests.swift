@@ -97,6 +97,19 @@ func runHVSimInteractively(_ args: [String], lines: [String], prompt: String = "
         #expect(r == 1 && rErr.contains("state differs at checkpoint") && rErr.hasSuffix(": RAM\n"), "\(rErr)")
     }
 
+    /// A file's identity is hashed in pieces; the pieces' sizes do not change the hash.
+    @Test func streamedHashEqualsWholeHash() {
+        let bytes = (0..<10_007).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+        var whole = StateHasher()
+        bytes.withUnsafeBytes { whole.add(bytes: $0.baseAddress!, count: bytes.count) }
+        for piece in [1, 3, 8, 13, 4096, 20_000] {
+            var s = StateHasher.Stream()
+            var at = 0
+            while at < bytes.count { let n = min(piece, bytes.count - at); s.add(Data(bytes[at..<(at + n)])); at += n }
+            #expect(s.value == whole.value && s.count == UInt64(bytes.count), "pieces of \(piece)")
+        }
+    }
+
     /// The digest kept from touched pages equals a hash of all of RAM made afresh, after the
     /// guest's stores (fast path, through write TLB entries) and after a host write.
     @Test func ramDigestFollowsEveryWrite() throws {

@@ -23,12 +23,14 @@ public struct RunLog: Equatable, Sendable {
         public init(role: String, path: String) throws {
             self.role = role
             self.path = path
-            guard let d = FileManager.default.contents(atPath: path) else {
-                throw LoadError("\(path): cannot read file")
-            }
-            size = UInt64(d.count)
-            var h = StateHasher()
-            d.withUnsafeBytes { h.add(bytes: $0.baseAddress!, count: d.count) }
+            // In 1 MiB pieces: a disk image may be far bigger than what is worth reading at once.
+            guard let f = FileHandle(forReadingAtPath: path) else { throw LoadError("\(path): cannot read file") }
+            defer { try? f.close() }
+            var h = StateHasher.Stream()
+            do {
+                while let piece = try f.read(upToCount: 1 << 20), !piece.isEmpty { h.add(piece) }
+            } catch { throw LoadError("\(path): cannot read file (\(error))") }
+            size = h.count
             hash = h.value
         }
     }

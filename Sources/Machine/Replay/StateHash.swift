@@ -1,3 +1,4 @@
+import Foundation
 import Emu
 #if canImport(Glibc)
 import Glibc
@@ -23,6 +24,35 @@ public struct StateHasher {
         var k = 0
         while i < count { tail |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << (8 * k); i += 1; k += 1 }
         add(tail ^ UInt64(count) << 56)
+    }
+
+    /// The hash `add(bytes:count:)` gives for bytes that come in pieces of any size.
+    public struct Stream {
+        private var hasher = StateHasher()
+        private var pending: [UInt8] = []          // fewer than 8 bytes not yet added
+        public private(set) var count: UInt64 = 0
+
+        public init() {}
+
+        public mutating func add(_ piece: Data) {
+            count += UInt64(piece.count)
+            var bytes = pending + piece
+            let whole = bytes.count & ~7
+            bytes.withUnsafeBytes { b in
+                for i in stride(from: 0, to: whole, by: 8) { hasher.add(b.loadUnaligned(fromByteOffset: i, as: UInt64.self)) }
+            }
+            bytes.removeFirst(whole)
+            pending = bytes
+        }
+
+        /// The hash of all the bytes added.
+        public var value: UInt64 {
+            var h = hasher
+            var tail: UInt64 = 0
+            for (k, b) in pending.enumerated() { tail |= UInt64(b) << (8 * UInt64(k)) }
+            h.add(tail ^ count << 56)
+            return h.value
+        }
     }
 }
 
