@@ -109,6 +109,22 @@ public final class GICCore {
     }
 
     /// Generates SGI `intid` on each CPU in `targets` (a bit mask), from `source`.
+    /// A write of `v` to ICC_SGI1R_EL1 by CPU `source` (IHI 0069 12.2.22): the SGI INTID
+    /// in bits 27:24; IRM (bit 40) sends to every CPU but the sender, otherwise TargetList
+    /// (15:0) at Aff1-3 = 0 (every CPU here has them zero) and RangeSelector (47:44).
+    public func sendSGI(register v: UInt64, from source: Int) {
+        let intid = Int((v >> 24) & 15)
+        let all = UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(cpuCount)) - 1)
+        if v & (1 << 40) != 0 {
+            sendSGI(intid, targets: all & ~(1 << UInt32(source)), from: source)
+            return
+        }
+        guard (v >> 16) & 0xff == 0 && (v >> 32) & 0xff == 0 && (v >> 48) & 0xff == 0 else { return }
+        let rs = Int((v >> 44) & 15) * 16
+        guard rs < 32 else { return }
+        sendSGI(intid, targets: UInt32(truncatingIfNeeded: (v & 0xffff) << rs) & all, from: source)
+    }
+
     public func sendSGI(_ intid: Int, targets mask: UInt32, from source: Int) {
         for c in 0..<cpuCount where mask & (1 << c) != 0 {
             latch[slot(c, intid & 15)] = true

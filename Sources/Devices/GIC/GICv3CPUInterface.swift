@@ -107,7 +107,7 @@ public final class GICv3CPUInterface: GICSystemRegisters {
         // Every CPU's outputs: a 1-of-N SPI may move to or from another CPU.
         case R.igrpen0: gic.igrpen0[c] = v & 1 != 0; gic.update()
         case R.igrpen1: gic.igrpen1[c] = v & 1 != 0; gic.update()
-        case R.sgi0r, R.sgi1r, R.asgi1r: sendSGI(v, from: c)
+        case R.sgi0r, R.sgi1r, R.asgi1r: gic.sendSGI(register: v, from: c)   // same fields in all three
         case R.ichHCR: ichHCR[c] = v & 0xf800_7fff; signalVirtual(c)
         case R.ichVMCR: ichVMCR[c] = v & 0xfffc_0213; signalVirtual(c)
         case R.ichAP0R0: ichAP0R[c] = v & 0xffff_ffff; signalVirtual(c)
@@ -120,22 +120,5 @@ public final class GICv3CPUInterface: GICSystemRegisters {
         default: return false
         }
         return true
-    }
-
-    /// ICC_SGI0R/SGI1R/ASGI1R_EL1: INTID in bits 27:24, a target list of Aff0 values (bits
-    /// 15:0, offset by RS * 16) within the cluster Aff3.Aff2.Aff1, or all other CPUs (IRM).
-    private func sendSGI(_ v: UInt64, from c: Int) {
-        let intid = Int((v >> 24) & 15)
-        let all = UInt32((1 << gic.cpuCount) - 1)
-        if v & (1 << 40) != 0 {
-            gic.sendSGI(intid, targets: all & ~(1 << c), from: c)
-            return
-        }
-        // Every CPU of this board has Aff3 = Aff2 = Aff1 = 0.
-        guard (v >> 16) & 0xff == 0 && (v >> 32) & 0xff == 0 && (v >> 48) & 0xff == 0 else { return }
-        let rs = Int((v >> 44) & 15) * 16
-        guard rs < 32 else { return }
-        let mask = UInt32(truncatingIfNeeded: (v & 0xffff) << rs) & all
-        gic.sendSGI(intid, targets: mask, from: c)
     }
 }

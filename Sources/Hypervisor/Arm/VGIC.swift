@@ -65,20 +65,7 @@ final class VGIC {
 
     /// ICC_SGI1R_EL1 written by vCPU `from` (trapped by HCR_EL2.IMO): the same fields as
     /// on hardware (IHI 0069 ICC_SGI1R_EL1); vCPU n has affinity 0.0.0.n.
-    func sendSGI(_ v: UInt64, from: Int) {
-        let intid = Int((v >> 24) & 15)
-        let n = core.cpuCount
-        var mask: UInt64 = 0
-        if v & (1 << 40) != 0 {
-            mask = (UInt64(1) << UInt64(n)) - 1 & ~(1 << UInt64(from))
-        } else if (v >> 16) & 0xff == 0 && (v >> 32) & 0xff == 0 && (v >> 48) & 0xff == 0 {
-            let rs = (v >> 44) & 15
-            mask = (v & 0xffff) << (rs * 16)
-        }
-        for c in 0..<n where mask & (1 << UInt64(c)) != 0 {
-            core.sendSGI(intid, targets: 1 << UInt32(c), from: from)
-        }
-    }
+    func sendSGI(_ v: UInt64, from: Int) { core.sendSGI(register: v, from: from) }
 
     /// Whether vCPU `vcpu` has an interrupt waiting, in the distributor or its list registers.
     /// `listRegisters` are the vCPU's list register values (live, or saved in its context).
