@@ -11,7 +11,7 @@ struct Record: ParsableCommand {
         abstract: "Run like `hvsim run` and record every input from outside the machine, for `hvsim replay`.")
 
     @Option(name: .shortAndLong, help: "The recording to write.") var output: String
-    @Option(help: "Take a state-hash checkpoint every N input polls (a poll is about every million instructions).")
+    @Option(help: "Take a state-hash checkpoint at the first input poll after every N million instructions (and at the first poll).")
     var checkpointEvery: UInt64 = 16
     @OptionGroup var options: RunOptions
 

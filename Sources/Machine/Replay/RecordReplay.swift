@@ -15,9 +15,15 @@ public final class Recorder {
             log.events.append(RunLog.Event(.input, poll: machine.polls, time: machine.now, payload: bytes))
         }
         let source = machine.pollInput
-        let every = max(header.checkpointEvery, 1)
+        // By instructions run, not by polls: an idle guest polls often (its virtual time
+        // skips ahead to each timer) but runs little, and needs few checkpoints.
+        let spacing = max(header.checkpointEvery, 1) &* 1_000_000
+        var last: UInt64? = nil
         machine.pollInput = { [unowned self] idleFor in
-            if machine.polls % every == 0 { checkpoint() }
+            if last.map({ machine.instructions &- $0 >= spacing }) ?? true {
+                checkpoint()
+                last = machine.instructions
+            }
             return source?(idleFor) ?? false
         }
     }

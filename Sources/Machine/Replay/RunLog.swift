@@ -39,7 +39,8 @@ public struct RunLog: Equatable, Sendable {
         /// The `hvsim run` options the run was made with (host-dependent ones resolved).
         public var arguments: [String]
         public var files: [FileIdentity]
-        /// Checkpoint spacing, in polls.
+        /// Checkpoint spacing: a checkpoint at the first poll after each this many million
+        /// instructions (and at the first poll).
         public var checkpointEvery: UInt64
         public init(arguments: [String], files: [FileIdentity], checkpointEvery: UInt64) {
             self.arguments = arguments; self.files = files; self.checkpointEvery = checkpointEvery
