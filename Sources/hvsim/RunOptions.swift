@@ -120,7 +120,8 @@ struct RunOptions: ParsableArguments {
         images.dtb = dtb
         var blob: [UInt8] = []
         if let setup = setup {
-            try startHypervisor(machine, host, setup)
+            // A restored run says nothing at boot: it goes on printing what the saved one would.
+            try startHypervisor(machine, host, setup, announceInput: !(hooks is RestoreHooks))
         } else {
             blob = try machine.boot(images)
             try machine.load(try loader.map { try LoaderFile(spec: $0) })
@@ -381,7 +382,6 @@ extension RunOptions {
     /// Writes the machine's state to `file` (default: --snapshot-file); returns the line
     /// that says what was written.
     func writeSnapshot(_ machine: Machine, arguments: [String]?, to file: String? = nil) throws -> String {
-        if hypervisor { throw ValidationError("snapshots of a --hypervisor run are not supported yet") }
         let args = arguments ?? Record.runArguments(rtc: rtc, snapshot: true)
         let snap = Snapshot(header: Snapshot.Header(arguments: args, files: try fileIdentities(),
                                                     instructions: machine.instructions),
