@@ -86,7 +86,7 @@ struct RunOptions: ParsableArguments {
         if traceOut != nil && classes.subtracting([.insn]).isEmpty {
             throw ValidationError("--trace-out needs event classes in --trace (exc, irq, mmio, hvc, sched)")
         }
-        if !hypervisor && !classes.isDisjoint(with: [.hvc, .sched]) {
+        if !hypervisor && restore == nil && !classes.isDisjoint(with: [.hvc, .sched]) {   // a snapshot says (checked again in Run)
             throw ValidationError("--trace hvc and sched follow the hosted hypervisor: they need --hypervisor")
         }
     }
@@ -339,6 +339,7 @@ struct Run: ParsableCommand {
         opts.trace = options.trace; opts.traceFrom = options.traceFrom; opts.traceOut = options.traceOut
         opts.break = options.break; opts.snapshotAt = options.snapshotAt; opts.snapshotFile = options.snapshotFile
         opts.gdb = options.gdb; opts.gdbWait = options.gdbWait
+        try opts.validate()     // the options given anew against the snapshot's (--trace hvc needs its --hypervisor)
         try opts.execute(RestoreHooks(snapshot: snapshot))
     }
 }

@@ -154,9 +154,14 @@ import Hypervisor
         let endA = Self.endLines(errA), endB = Self.endLines(errB)
         #expect(endA.count > 4 && endA == endB, "\(errA)\n---\n\(errB)")
 
-        // The options come from the snapshot: --restore alone is enough.
-        let (c, outC, errC) = try runHVSim(["run", "--restore", snap, "--stats"])
+        // The options come from the snapshot: --restore alone is enough, and the hypervisor
+        // traces may be asked for anew (they follow the restored vCPUs and hypercalls).
+        let timeline = Self.temp("\(sched).json")
+        defer { try? FileManager.default.removeItem(atPath: timeline) }
+        let (c, outC, errC) = try runHVSim(["run", "--restore", snap, "--stats", "--trace", "sched,hvc", "--trace-out", timeline])
         #expect(c == 0 && outC == outB && Self.endLines(errC) == endA, "\(errC)")
+        let json = (try? String(contentsOfFile: timeline, encoding: .utf8)) ?? ""
+        #expect(json.contains("d1v0") && json.contains("hypercall "), "\(json.prefix(2000))")
     }
 
     /// Ctrl-A s writes a snapshot of a hypervisor run as of a plain one.
