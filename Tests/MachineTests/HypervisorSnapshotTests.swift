@@ -110,6 +110,25 @@ import Hypervisor
         #expect(end.stop == .instructionLimit)
     }
 
+    /// Hypervisor state cut short anywhere is refused with a StateError; a whole snapshot
+    /// restored over what those attempts left behind still ends as the original.
+    @Test func truncatedHypervisorStateIsRefused() throws {
+        let config = HypervisorConfig(pcpus: 2, scheduler: .credit2, domains: [try Self.domain("ping"), try Self.domain("pong")])
+        let (a, _) = try Self.boot(config)
+        _ = a.run(limit: 1_200_000)
+        let state = a.saveState()
+        let tag = Array("hypervisor/1".utf8)
+        let start = try #require((0...(state.count - tag.count)).first { state[$0..<($0 + tag.count)].elementsEqual(tag) })
+        let (b, _) = try Self.boot(config)
+        for cut in stride(from: start - 4, to: state.count, by: max(1, (state.count - start) / 250)) {
+            #expect(throws: StateError.self) { try b.restoreState(Array(state[..<cut])) }
+        }
+        try b.restoreState(state)
+        let endA = Self.end(a, a.run(limit: 2_000_000_000)), endB = Self.end(b, b.run(limit: 2_000_000_000))
+        #expect(endA == endB)
+        #expect(endA.stop == .poweredOff(status: 0))
+    }
+
     // MARK: hvsim run --hypervisor --snapshot-at / --restore
 
     /// A machine file with ping and pong (ping-pong over an event channel and a grant page).

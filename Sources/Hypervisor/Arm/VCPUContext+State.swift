@@ -18,9 +18,9 @@ extension VCPUContext {
     }
 
     init(from r: inout StateReader) throws {
-        x = try r.u64s(count: 31, "vCPU general registers")
-        v = try r.u64s(count: 64, "vCPU vector registers")
-        let s = try r.u64s(count: VCPUContext.systemRegisterCount, "vCPU system registers")
+        x = try r.u64s("vCPU general registers", exactly: 31)
+        v = try r.u64s("vCPU vector registers", exactly: 64)
+        let s = try r.u64s("vCPU system registers", exactly: VCPUContext.systemRegisterCount)
         (spEL0, spEL1, pc, pstate, fpcr, fpsr) = (s[0], s[1], s[2], s[3], s[4], s[5])
         (sctlr, actlr, cpacr, ttbr0, ttbr1, tcr, mair, amair) = (s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13])
         (vbar, elr, spsr, esr, far, par, contextidr) = (s[14], s[15], s[16], s[17], s[18], s[19], s[20])
@@ -28,6 +28,6 @@ extension VCPUContext {
         (cntkctl, csselr, mdscr, cntvCtl, cntvCval) = (s[26], s[27], s[28], s[29], s[30])
         (ichVMCR, ichAP0R, ichAP1R) = (s[31], s[32], s[33])
         event = try r.bool()
-        ichLR = try r.u64s(count: ICH.listRegisters, "vCPU list registers")
+        ichLR = try r.u64s("vCPU list registers", exactly: ICH.listRegisters)
     }
 }

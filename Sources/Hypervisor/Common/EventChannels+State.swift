@@ -43,7 +43,7 @@ extension EventChannels {
         guard try r.int() == vcpus else { throw StateError("hypervisor state: VIRQ tables for another number of vCPUs") }
         var table: [[UInt32]] = []
         for v in 0..<vcpus {
-            let ports = try r.u64s(count: Int(E.virqCount), "VIRQ bindings of vCPU \(v)")
+            let ports = try r.u64s("VIRQ bindings of vCPU \(v)", exactly: Int(E.virqCount))
             guard ports.allSatisfy({ $0 < UInt64(n) }) else { throw StateError("hypervisor state: a VIRQ of vCPU \(v) is bound to a port that does not exist") }
             table.append(ports.map { UInt32($0) })
         }

@@ -45,6 +45,13 @@ extension StateReader {
         return try u64s()
     }
 
+    /// A list written with `u64s`, of exactly `count` entries.
+    mutating func u64s(_ what: String, exactly count: Int) throws -> [UInt64] {
+        let v = try u64s(what, max: count)
+        guard v.count == count else { throw StateError("hypervisor state: \(v.count) \(what), expected \(count)") }
+        return v
+    }
+
     /// An index below `n`.
     mutating func index(_ what: String, below n: Int) throws -> Int {
         try StateReader.check(try int(), what, below: n)
@@ -59,8 +66,7 @@ extension StateReader {
 
     /// Small integers, each below `n` (pCPU numbers).
     mutating func indexes(_ what: String, below n: Int) throws -> [Int] {
-        let v = try ints()
-        guard v.count <= n else { throw StateError("hypervisor state: \(v.count) \(what)s, more than \(n)") }
+        let v = try u64s("\(what)s", max: n).map { Int(Int64(bitPattern: $0)) }
         return try v.map { try StateReader.check($0, what, below: n) }
     }
 
