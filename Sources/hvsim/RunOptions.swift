@@ -377,6 +377,14 @@ extension RunOptions {
         if let f = configFile { files.append(try RunLog.FileIdentity(role: "config", path: f)) }
         for l in loader { files.append(try RunLog.FileIdentity(role: "loader", path: String(l[..<(l.lastIndex(of: "@") ?? l.endIndex)]))) }
         for d in drive { files.append(try RunLog.FileIdentity(role: "drive", path: try RunOptions.parseDrive(d).path)) }
+        // With --hypervisor also the domains' images that the configuration names.
+        if hypervisor, configFile != nil || dtb != nil {
+            for d in try hypervisorConfig().0.domains {
+                for case .file(let path)? in [d.kernel, d.ramdisk] {
+                    files.append(try RunLog.FileIdentity(role: "domain \(d.name) image", path: path))
+                }
+            }
+        }
         return files
     }
 

@@ -183,6 +183,26 @@ import Hypervisor
         #expect(json.contains("d1v0") && json.contains("hypercall "), "\(json.prefix(2000))")
     }
 
+    /// The snapshot names the domains' images; one changed since is refused (status 2).
+    @Test func changedDomainImageIsRefused() throws {
+        let pong = Self.temp("pong.img")
+        defer { try? FileManager.default.removeItem(atPath: pong) }
+        try FileManager.default.copyItem(atPath: try H.guest("pong"), toPath: pong)
+        let dir = try HypervisorCLITests.directory([
+            "machine.cfg": Array("pcpus = 2\ndomains = [ \"ping.cfg\", \"pong.cfg\" ]\n".utf8),
+            "ping.cfg": HypervisorCLITests.domainFile("ping", kernel: try H.guest("ping")),
+            "pong.cfg": HypervisorCLITests.domainFile("pong", kernel: pong),
+        ])
+        let snap = Self.temp("image.hvsnap")
+        defer { try? FileManager.default.removeItem(atPath: snap) }
+        let (a, _, errA) = try runHVSim(["run", "--hypervisor", "--config", dir + "/machine.cfg", "--snapshot-at", "1200000", "--snapshot-file", snap])
+        #expect(a == 0, "\(errA)")
+        let h = try #require(FileHandle(forWritingAtPath: pong))
+        h.seekToEndOfFile(); h.write(Data([0])); try h.close()
+        let (b, _, errB) = try runHVSim(["run", "--restore", snap])
+        #expect(b == 2 && errB.contains("domain pong image \(pong) is not the file the snapshot was made with"), "\(errB)")
+    }
+
     /// Ctrl-A s writes a snapshot of a hypervisor run as of a plain one.
     @Test func consoleSnapshotOfAHypervisorRun() throws {
         let cfg = try Self.pingPongConfig()
