@@ -33,13 +33,13 @@ extension RunOptions {
         }
         let unused: [(String, Bool)] = [
             ("--kernel", kernel != nil), ("--initrd", initrd != nil), ("--append", append != nil),
-            ("--dump-dtb", dumpDtb != nil), ("--drive", !drive.isEmpty), ("--restore", restore != nil),
-            ("--snapshot-at", snapshotAt != nil),
+            ("--dump-dtb", dumpDtb != nil), ("--drive", !drive.isEmpty),
         ]
         if let (name, _) = unused.first(where: { $0.1 }) {
             throw ValidationError("\(name) is not used with --hypervisor (the domains come from --config or the --dtb's /chosen xen,domain nodes)")
         }
         switch (configFile, dtb) {
+        case (nil, nil) where restore != nil: break      // the snapshot names them
         case (nil, nil):
             throw ValidationError("--hypervisor needs --config MACHINE.cfg (or one xl.cfg domain file), or --dtb HOST.dtb with /chosen xen,domain nodes")
         case (_?, _?): throw ValidationError("--hypervisor takes --config or --dtb, not both")
@@ -119,7 +119,7 @@ extension RunOptions {
     }
 
     /// Boots the domains on `machine`: log files, --loader files, then the hypervisor.
-    func startHypervisor(_ machine: Machine, _ host: HostConsole, _ setup: HypervisorSetup) throws {
+    func startHypervisor(_ machine: Machine, _ host: HostConsole, _ setup: HypervisorSetup, announceInput: Bool = true) throws {
         if let dir = consoleLog {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
             catch { throw ValidationError("--console-log \(dir): cannot create the directory (\(error.localizedDescription))") }
@@ -128,7 +128,7 @@ extension RunOptions {
         host.passesTripleEscape = true
         try machine.load(setup.loaders)
         try machine.bootHypervisor(setup.config)
-        if host.hasInput { machine.hypervisor?.announceInput() }
+        if host.hasInput && announceInput { machine.hypervisor?.announceInput() }
     }
 
     /// After the run: the per-domain summary (--stats) and, when every domain stopped,

@@ -86,7 +86,7 @@ struct RunOptions: ParsableArguments {
         if traceOut != nil && classes.subtracting([.insn]).isEmpty {
             throw ValidationError("--trace-out needs event classes in --trace (exc, irq, mmio, hvc, sched)")
         }
-        if !hypervisor && !classes.isDisjoint(with: [.hvc, .sched]) {
+        if !hypervisor && restore == nil && !classes.isDisjoint(with: [.hvc, .sched]) {   // a snapshot says (checked again in Run)
             throw ValidationError("--trace hvc and sched follow the hosted hypervisor: they need --hypervisor")
         }
     }
@@ -120,7 +120,8 @@ struct RunOptions: ParsableArguments {
         images.dtb = dtb
         var blob: [UInt8] = []
         if let setup = setup {
-            try startHypervisor(machine, host, setup)
+            // A restored run says nothing at boot: it goes on printing what the saved one would.
+            try startHypervisor(machine, host, setup, announceInput: !(hooks is RestoreHooks))
         } else {
             blob = try machine.boot(images)
             try machine.load(try loader.map { try LoaderFile(spec: $0) })
@@ -338,6 +339,7 @@ struct Run: ParsableCommand {
         opts.trace = options.trace; opts.traceFrom = options.traceFrom; opts.traceOut = options.traceOut
         opts.break = options.break; opts.snapshotAt = options.snapshotAt; opts.snapshotFile = options.snapshotFile
         opts.gdb = options.gdb; opts.gdbWait = options.gdbWait
+        try opts.validate()     // the options given anew against the snapshot's (--trace hvc needs its --hypervisor)
         try opts.execute(RestoreHooks(snapshot: snapshot))
     }
 }
@@ -375,13 +377,20 @@ extension RunOptions {
         if let f = configFile { files.append(try RunLog.FileIdentity(role: "config", path: f)) }
         for l in loader { files.append(try RunLog.FileIdentity(role: "loader", path: String(l[..<(l.lastIndex(of: "@") ?? l.endIndex)]))) }
         for d in drive { files.append(try RunLog.FileIdentity(role: "drive", path: try RunOptions.parseDrive(d).path)) }
+        // With --hypervisor also the domains' images that the configuration names.
+        if hypervisor, configFile != nil || dtb != nil {
+            for d in try hypervisorConfig().0.domains {
+                for case .file(let path)? in [d.kernel, d.ramdisk] {
+                    files.append(try RunLog.FileIdentity(role: "domain \(d.name) image", path: path))
+                }
+            }
+        }
         return files
     }
 
     /// Writes the machine's state to `file` (default: --snapshot-file); returns the line
     /// that says what was written.
     func writeSnapshot(_ machine: Machine, arguments: [String]?, to file: String? = nil) throws -> String {
-        if hypervisor { throw ValidationError("snapshots of a --hypervisor run are not supported yet") }
         let args = arguments ?? Record.runArguments(rtc: rtc, snapshot: true)
         let snap = Snapshot(header: Snapshot.Header(arguments: args, files: try fileIdentities(),
                                                     instructions: machine.instructions),

@@ -39,6 +39,14 @@ extension GICCore: StateSaving {
     }
 }
 
+/// GICD_IROUTER<n> as the guest wrote them (the routing itself is in the core). The board's
+/// own distributor is not in the machine's snapshot yet; the hosted hypervisor's vGICs save
+/// theirs.
+extension GICDistributor: StateSaving {
+    public func save(_ w: inout StateWriter) { w.u64s(irouter) }
+    public func restore(_ r: inout StateReader) throws { irouter = try r.u64s(count: irouter.count, "GICD_IROUTER") }
+}
+
 extension GICRedistributors: StateSaving {
     public func save(_ w: inout StateWriter) { w.bools(asleep) }
     public func restore(_ r: inout StateReader) throws { asleep = try r.bools(count: asleep.count, "GICR_WAKER") }

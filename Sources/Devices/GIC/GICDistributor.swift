@@ -21,7 +21,7 @@ public final class GICDistributor: MMIOHandler {
     let v3: Bool
     /// GICD_IROUTER<n> as written (Aff3, IRM, Aff2, Aff1, Aff0; RES0 bits clear), read back as is
     /// also when it names no PE here (IHI 0069 GICD_IROUTER<n>: then the SPI is forwarded nowhere).
-    private var irouter: [UInt64]
+    var irouter: [UInt64]
     static let irouterMask: UInt64 = 0xff_80ff_ffff
 
     public init(_ gic: GICCore, v3: Bool) {

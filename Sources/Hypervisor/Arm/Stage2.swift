@@ -18,7 +18,7 @@ public final class Stage2 {
     public let root: UInt64
     public let vmid: UInt16
     /// Frames of tables below the root, freed with the domain.
-    private var tables: [UInt64] = []
+    var tables: [UInt64] = []
 
     public init?(bus: Bus, frames: FrameAllocator, vmid: UInt16) {
         guard let r = frames.allocate(FrameAllocator.pageSize) else { return nil }

@@ -13,11 +13,11 @@ final class VGIC {
     static let lines = 96                    // SGIs, PPIs and 64 SPIs (GICD_TYPER.ITLinesNumber 2)
 
     let core: GICCore
-    private let distributor: GICDistributor
-    private let redistributors: GICRedistributors
+    let distributor: GICDistributor
+    let redistributors: GICRedistributors
     /// A vCPU got an interrupt it may take: wake it or refresh its list registers.
     var onPending: (Int) -> Void = { _ in }
-    private var signalled: [Bool]
+    var signalled: [Bool]
 
     init(vcpus: Int) {
         core = GICCore(cpuCount: vcpus, lines: VGIC.lines)

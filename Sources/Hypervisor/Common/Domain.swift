@@ -24,7 +24,7 @@ public final class Domain {
     let vgic: VGIC
     var vpl011: PL011? = nil
     /// CNTVOFF_EL2: the domain's virtual counter starts near 0 when it is created.
-    let counterOffset: UInt64
+    var counterOffset: UInt64
     /// The shared_info page (machine address), once the guest maps it.
     var sharedInfo: UInt64? = nil
     let sharedInfoFrame: UInt64

@@ -10,7 +10,7 @@ public final class FrameAllocator {
 
     let bus: Bus
     /// Free machine ranges, sorted by address, page aligned.
-    private(set) var free: [Range<UInt64>]
+    var free: [Range<UInt64>]
 
     public init(bus: Bus, ranges: [Range<UInt64>]) {
         self.bus = bus

@@ -12,7 +12,7 @@ final class GrantTable {
     static let mapHost: UInt32 = 1 << 1, mapReadonly: UInt32 = 1 << 2
 
     let frames: FrameAllocator
-    private(set) var tableFrames: [UInt64] = []
+    var tableFrames: [UInt64] = []
     /// Mappings this domain made: handle → (granting domain, ref, guest address, readonly).
     var maps: [UInt32: (domain: Int, ref: UInt32, gpa: UInt64, readonly: Bool)] = [:]
     var nextHandle: UInt32 = 1

@@ -33,7 +33,7 @@ public final class HostedHypervisor {
     /// Sees every context switch on a pCPU: the vCPU leaving and the one entering (tracing).
     public var onSwitch: ((Int, VCPU?, VCPU?) -> Void)? = nil
     /// Messages about domains (shutdown, crash), for the log and tests.
-    public private(set) var log: [String] = []
+    public internal(set) var log: [String] = []
     /// Which domain's console the terminal's input goes to (Ctrl-A three times switches).
     public internal(set) var consoleFocus = 0
     var escapeCount = 0

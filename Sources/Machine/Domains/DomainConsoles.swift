@@ -10,15 +10,15 @@ public final class DomainConsoles {
     var output: (UInt8) -> Void = { _ in }
     /// Where `<name>.log` files go (nil: no log files). Set before `bootHypervisor`.
     public var logDirectory: String? = nil
-    private var partial: [Int: [UInt8]] = [:]
-    private var names: [Int: String] = [:]
+    var partial: [Int: [UInt8]] = [:]
+    var names: [Int: String] = [:]
     private var files: [Int: FileHandle] = [:]
     /// The domain whose line is open on the terminal (written without its newline yet).
-    private var openLine: Int? = nil
+    var openLine: Int? = nil
     /// Which domain has the input (its output is not held back to whole lines).
     var focused: () -> Int? = { nil }
     /// Everything each domain printed (tests read it).
-    private(set) var text: [String: [UInt8]] = [:]
+    var text: [String: [UInt8]] = [:]
 
     /// Creates the domain's log file (empty, so a silent domain has one too).
     func open(_ d: Domain) throws {

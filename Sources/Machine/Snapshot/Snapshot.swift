@@ -8,7 +8,9 @@ import Glibc
 /// A whole machine at one instant (`--snapshot-at`), restorable with `--restore`: the run
 /// options and the identity of the files they name (as in a `RunLog`), then the state of the
 /// machine loop, every CPU, every device, and RAM as its non-zero pages only (a 1 GiB guest
-/// that touched 100 MiB makes a file of about 100 MiB).
+/// that touched 100 MiB makes a file of about 100 MiB). With the hosted hypervisor, its state
+/// (domains, vCPUs, vGICs, event channels, grant tables, scheduler) and the domains'
+/// console buffers follow RAM.
 ///
 /// Layout: "HVSIMSNP", version (u32), header length (u32), header (JSON), state length (u64),
 /// state (StateWriter), then a 64-bit hash of everything before it.
@@ -73,7 +75,7 @@ extension Machine {
             case .off: w.u8(1)
             case .waitingInterrupt: w.u8(2)
             case .waitingEvent(let stream): w.u8(3); w.bool(stream != nil); w.u64(stream ?? 0)
-            case .hypervisorIdle: w.u8(4)   // the hosted hypervisor's own state is not saved yet
+            case .hypervisorIdle: w.u8(4)
             }
         }
         w.data(uartInput.waiting)
@@ -85,6 +87,12 @@ extension Machine {
                 w.data(Array(UnsafeRawBufferPointer(start: p, count: 4096)))
             }
             w.u32(.max)
+        }
+        // With the hosted hypervisor: its own state and the domains' consoles. (Without it
+        // nothing is written, so plain snapshots keep their layout.)
+        if let hv = hypervisor {
+            hv.save(&w)
+            domainConsoles.save(&w)
         }
         return w.bytes
     }
@@ -124,6 +132,11 @@ extension Machine {
                 guard page.count == 4096 else { throw StateError("RAM page \(i) has \(page.count) bytes") }
                 page.withUnsafeBytes { (b.host + Int(i) * 4096).copyMemory(from: $0.baseAddress!, byteCount: 4096) }
             }
+        }
+        if let hv = hypervisor {
+            guard r.at < r.end else { throw StateError("the snapshot has no hosted hypervisor state (it was taken without --hypervisor)") }
+            try hv.restore(&r)
+            try domainConsoles.restore(&r)
         }
         guard r.at == r.end else { throw StateError("\(r.end - r.at) bytes left over after the machine state") }
         timer.update(now: now)

@@ -7,13 +7,13 @@ public final class NullScheduler: Scheduler {
     public let name = "null"
     public let pcpuCount: Int
     /// The vCPU assigned to each pCPU (npc.vcpu).
-    private(set) var assigned: [VCPUID?]
+    var assigned: [VCPUID?]
     /// vCPUs without a pCPU, in arrival order (prv->waitq).
-    private(set) var waitqueue: [VCPUID] = []
-    private var affinity: [VCPUID: Set<Int>] = [:]
-    private var runnable: Set<VCPUID> = []
-    private var running: [VCPUID?]
-    private var tickles: [Int] = []
+    var waitqueue: [VCPUID] = []
+    var affinity: [VCPUID: Set<Int>] = [:]
+    var runnable: Set<VCPUID> = []
+    var running: [VCPUID?]
+    var tickles: [Int] = []
 
     public init(pcpus: Int) {
         precondition(pcpus > 0)

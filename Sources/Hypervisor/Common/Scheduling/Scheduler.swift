@@ -12,6 +12,9 @@
 //   pCPU was tickled, or when the running vCPU blocked or yielded. It charges the running
 //   vCPU the time since the pCPU's previous decision.
 // - Call `timer(now:)` at `nextTimer` (Credit2's cap budget replenishment).
+// - `save` / `restore` (StateSaving) keep all of it in a snapshot.
+
+import Emu
 
 /// A vCPU: its domain's id and its index within the domain.
 public struct VCPUID: Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -52,7 +55,7 @@ public struct SchedulingDecision: Sendable, Equatable {
 }
 
 /// Xen's scheduler ops, for the schedulers in this folder.
-public protocol Scheduler: AnyObject {
+public protocol Scheduler: AnyObject, StateSaving {
     /// Xen's `opt_name` ("credit2", "null").
     var name: String { get }
     var pcpuCount: Int { get }
