@@ -367,3 +367,20 @@ private func ramEqual(_ x: Bus, _ y: Bus) -> Bool {
         try expectTruncationsThrow(saved(r.dev)) { VirtioMMIO(device: VirtioEntropy(seed: 9), bus: r.bus) }
     }
 }
+
+// MARK: - Damaged counts
+
+@Suite struct StateReaderCounts {
+    /// A word count far beyond the data left is refused before anything is allocated.
+    @Test func hugeCountIsRefused() {
+        var w = StateWriter()
+        w.u32(0xffff_fff0)
+        w.u64(1)
+        var r = StateReader(w.bytes)
+        #expect(throws: StateError.self) { _ = try r.u64s() }
+        var ok = StateWriter()
+        ok.u64s([1, 2, 3])
+        var r2 = StateReader(ok.bytes)
+        #expect((try? r2.u64s()) == [1, 2, 3])
+    }
+}

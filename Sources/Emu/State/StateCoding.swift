@@ -51,7 +51,12 @@ public struct StateReader {
     }
     public mutating func int() throws -> Int { Int(Int64(bitPattern: try u64())) }
     public mutating func data() throws -> [UInt8] { let n = Int(try u32()); let p = try take(n); return Array(bytes[p..<(p + n)]) }
-    public mutating func u64s() throws -> [UInt64] { try (0..<Int(try u32())).map { _ in try u64() } }
+    public mutating func u64s() throws -> [UInt64] {
+        let n = Int(try u32())
+        // Checked before anything is allocated: a damaged count must not size the array.
+        guard n <= (end - at) / 8 else { throw StateError("snapshot data ends early (\(n) words wanted at \(at))") }
+        return try (0..<n).map { _ in try u64() }
+    }
     public mutating func bools() throws -> [Bool] { try data().map { $0 != 0 } }
     public mutating func ints() throws -> [Int] { try u64s().map { Int(Int64(bitPattern: $0)) } }
     public mutating func string() throws -> String { String(decoding: try data(), as: UTF8.self) }
