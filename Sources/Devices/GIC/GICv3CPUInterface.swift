@@ -12,19 +12,22 @@ public final class GICv3CPUInterface: GICSystemRegisters {
     @inline(__always) static func enc(_ op1: UInt32, _ crn: UInt32, _ crm: UInt32, _ op2: UInt32) -> UInt32 {
         3 << 14 | op1 << 11 | crn << 7 | crm << 3 | op2
     }
-    enum Reg {
-        static let pmr = enc(0, 4, 6, 0)
-        static let iar0 = enc(0, 12, 8, 0), eoir0 = enc(0, 12, 8, 1), hppir0 = enc(0, 12, 8, 2), bpr0 = enc(0, 12, 8, 3)
-        static let ap0r0 = enc(0, 12, 8, 4), ap1r0 = enc(0, 12, 9, 0)
-        static let dir = enc(0, 12, 11, 1), rpr = enc(0, 12, 11, 3), sgi1r = enc(0, 12, 11, 5)
-        static let asgi1r = enc(0, 12, 11, 6), sgi0r = enc(0, 12, 11, 7)
-        static let iar1 = enc(0, 12, 12, 0), eoir1 = enc(0, 12, 12, 1), hppir1 = enc(0, 12, 12, 2), bpr1 = enc(0, 12, 12, 3)
-        static let ctlr = enc(0, 12, 12, 4), sre = enc(0, 12, 12, 5), igrpen0 = enc(0, 12, 12, 6), igrpen1 = enc(0, 12, 12, 7)
-        static let sreEL2 = enc(4, 12, 9, 5)
-        static let ichAP0R0 = enc(4, 12, 8, 0), ichAP1R0 = enc(4, 12, 9, 0)
-        static let ichHCR = enc(4, 12, 11, 0), ichVTR = enc(4, 12, 11, 1), ichMISR = enc(4, 12, 11, 2)
-        static let ichEISR = enc(4, 12, 11, 3), ichELRSR = enc(4, 12, 11, 5), ichVMCR = enc(4, 12, 11, 7)
-        static let ichLR0 = enc(4, 12, 12, 0)
+    /// The ICC_* and ICH_* register encodings (also what the hosted hypervisor uses).
+    public enum Reg {
+        public static let pmr = enc(0, 4, 6, 0)
+        public static let iar0 = enc(0, 12, 8, 0), eoir0 = enc(0, 12, 8, 1), hppir0 = enc(0, 12, 8, 2), bpr0 = enc(0, 12, 8, 3)
+        public static let ap0r0 = enc(0, 12, 8, 4), ap1r0 = enc(0, 12, 9, 0)
+        public static let dir = enc(0, 12, 11, 1), rpr = enc(0, 12, 11, 3), sgi1r = enc(0, 12, 11, 5)
+        public static let asgi1r = enc(0, 12, 11, 6), sgi0r = enc(0, 12, 11, 7)
+        public static let iar1 = enc(0, 12, 12, 0), eoir1 = enc(0, 12, 12, 1), hppir1 = enc(0, 12, 12, 2), bpr1 = enc(0, 12, 12, 3)
+        public static let ctlr = enc(0, 12, 12, 4), sre = enc(0, 12, 12, 5), igrpen0 = enc(0, 12, 12, 6), igrpen1 = enc(0, 12, 12, 7)
+        public static let sreEL2 = enc(4, 12, 9, 5)
+        public static let ichAP0R0 = enc(4, 12, 8, 0), ichAP1R0 = enc(4, 12, 9, 0)
+        public static let ichHCR = enc(4, 12, 11, 0), ichVTR = enc(4, 12, 11, 1), ichMISR = enc(4, 12, 11, 2)
+        public static let ichEISR = enc(4, 12, 11, 3), ichELRSR = enc(4, 12, 11, 5), ichVMCR = enc(4, 12, 11, 7)
+        public static let ichLR0 = enc(4, 12, 12, 0)
+        /// ICH_LR<n>_EL2 (CRm 12 for n < 8, 13 for the next eight).
+        public static func ichLR(_ n: Int) -> UInt32 { enc(4, 12, 12 + UInt32(n >> 3), UInt32(n & 7)) }
     }
     /// ICH_LR<n>_EL2 bits: HW (61) and EOI (41, maintenance interrupt on deactivation).
     enum LR { static let hw: UInt64 = 1 << 61, eoi: UInt64 = 1 << 41 }

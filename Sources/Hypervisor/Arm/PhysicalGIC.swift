@@ -1,4 +1,5 @@
 import Emu
+import Devices
 
 /// The hypervisor's own use of the machine's GICv3, as Xen's gic-v3.c drives it: the
 /// distributor and redistributors through MMIO, the CPU interface through the ICC_*
@@ -12,11 +13,7 @@ final class PhysicalGIC {
 
     private let bus: Bus
     private let gicd: UInt64, gicr: UInt64, stride: UInt64
-    private enum ICC {
-        static func enc(_ crm: UInt32, _ op2: UInt32) -> UInt32 { 3 << 14 | 0 << 11 | 12 << 7 | crm << 3 | op2 }
-        static let pmr: UInt32 = 3 << 14 | 0 << 11 | 4 << 7 | 6 << 3 | 0
-        static let iar1 = enc(12, 0), eoir1 = enc(12, 1), igrpen1 = enc(12, 7), sgi1r = enc(11, 5)
-    }
+    private typealias ICC = GICv3CPUInterface.Reg
 
     init(bus: Bus, distributor: UInt64, redistributors: UInt64, stride: UInt64) {
         self.bus = bus; gicd = distributor; gicr = redistributors; self.stride = stride

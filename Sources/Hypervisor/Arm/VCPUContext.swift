@@ -1,4 +1,5 @@
 import Emu
+import Devices
 
 /// A vCPU's guest state while it is not on a pCPU: what Xen's ctxt_switch_from/_to save
 /// and restore (xen/arch/arm/domain.c) — general and FP/SIMD registers, the EL1 system
@@ -79,10 +80,10 @@ struct VCPUContext {
 /// The GICv3 hypervisor-control registers (ICH_*_EL2, IHI 0069 12.4) as the Swift
 /// hypervisor reaches them: through the emulated CPU's GIC system-register interface.
 enum ICH {
-    static let listRegisters = 4
-    private static func enc(_ crm: UInt32, _ op2: UInt32) -> UInt32 { 3 << 14 | 4 << 11 | 12 << 7 | crm << 3 | op2 }
-    static let ap0r0 = enc(8, 0), ap1r0 = enc(9, 0), hcr = enc(11, 0), misr = enc(11, 2), vmcr = enc(11, 7)
-    static func lr(_ n: Int) -> UInt32 { enc(12 + UInt32(n >> 3), UInt32(n & 7)) }
+    static let listRegisters = GICv3CPUInterface.listRegisters
+    private typealias R = GICv3CPUInterface.Reg
+    static let ap0r0 = R.ichAP0R0, ap1r0 = R.ichAP1R0, hcr = R.ichHCR, misr = R.ichMISR, vmcr = R.ichVMCR
+    static func lr(_ n: Int) -> UInt32 { R.ichLR(n) }
 
     static func read(_ cpu: CPU, _ e: UInt32) -> UInt64 { cpu.gicInterface?.readRegister(cpu, encoding: e) ?? 0 }
     static func write(_ cpu: CPU, _ e: UInt32, _ v: UInt64) { _ = cpu.gicInterface?.writeRegister(cpu, encoding: e, value: v) }
