@@ -10,30 +10,12 @@ struct GuestVirtual {
 
     func read(_ va: UInt64, count: Int) -> [UInt8]? {
         guard count >= 0, count <= 1 << 24 else { return nil }
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let a = va &+ UInt64(done)
-            guard let pa = cpu.translateGuestVirtual(a, write: false), let h = bus.host(pa) else { return nil }
-            let n = min(count - done, Int(0x1000 - (a & 0xfff)))
-            out.withUnsafeMutableBytes { ($0.baseAddress! + done).copyMemory(from: h, byteCount: n) }
-            done += n
-        }
-        return out
+        return PagedCopy(bus: bus).read(va, count: count) { cpu.translateGuestVirtual($0, write: false) }
     }
 
     @discardableResult
     func write(_ bytes: [UInt8], at va: UInt64) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let a = va &+ UInt64(done)
-            guard let pa = cpu.translateGuestVirtual(a, write: true), let h = bus.host(pa) else { return false }
-            let n = min(bytes.count - done, Int(0x1000 - (a & 0xfff)))
-            bytes.withUnsafeBytes { h.copyMemory(from: $0.baseAddress! + done, byteCount: n) }
-            written(pa..<(pa + UInt64(n)))
-            done += n
-        }
-        return true
+        PagedCopy(bus: bus).write(bytes, at: va, translate: { cpu.translateGuestVirtual($0, write: true) }, wrote: written)
     }
 
     func u16(_ va: UInt64) -> UInt16? { read(va, count: 2).map { UInt16($0[0]) | UInt16($0[1]) << 8 } }

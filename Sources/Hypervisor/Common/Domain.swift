@@ -62,28 +62,11 @@ public final class Domain {
     /// Copies `bytes` to guest physical `gpa`; false if any page is not mapped writable.
     @discardableResult
     public func write(_ bytes: [UInt8], at gpa: UInt64) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let a = gpa + UInt64(done)
-            guard let (pa, writable) = p2m.lookup(a), writable, let h = bus.host(pa) else { return false }
-            let n = min(bytes.count - done, Int(0x1000 - (a & 0xfff)))
-            bytes.withUnsafeBytes { h.copyMemory(from: $0.baseAddress! + done, byteCount: n) }
-            done += n
-        }
-        return true
+        PagedCopy(bus: bus).write(bytes, at: gpa) { a in p2m.lookup(a).flatMap { $0.writable ? $0.pa : nil } }
     }
 
     /// Reads `count` bytes at guest physical `gpa`; nil if any page is not mapped.
     public func read(_ gpa: UInt64, count: Int) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let a = gpa + UInt64(done)
-            guard let (pa, _) = p2m.lookup(a), let h = bus.host(pa) else { return nil }
-            let n = min(count - done, Int(0x1000 - (a & 0xfff)))
-            out.withUnsafeMutableBytes { ($0.baseAddress! + done).copyMemory(from: h, byteCount: n) }
-            done += n
-        }
-        return out
+        PagedCopy(bus: bus).read(gpa, count: count) { a in p2m.lookup(a)?.pa }
     }
 }
