@@ -237,6 +237,11 @@ public final class Machine {
 
     /// Instructions retired by all CPUs since power-on.
     public var instructions: UInt64 { cpus.reduce(0) { $0 + $1.st.pointee.icount } }
+    /// The interrupts the CPUs have acknowledged, as "INTID:count" pairs ("27:2660 48:3";
+    /// empty if none): what `--stats` and the monitor's `info status` print.
+    public var interruptsTaken: String {
+        gic.acknowledged.enumerated().filter { $0.element > 0 }.map { "\($0.offset):\($0.element)" }.joined(separator: " ")
+    }
 
     /// Makes `run` return `.stopRequested` at the end of the current CPU slice.
     public func requestStop() { stopFlag = true }

@@ -77,6 +77,20 @@ extension CPU {
         return t.pa
     }
 
+    /// Walks `length` bytes from `va` a page at a time (each page translates apart, as a
+    /// debugger sees it; `physical`: `va` is already physical), calling `body(va, pa, n)`
+    /// for each piece. Stops, returning false, at an unmapped page or when `body` does.
+    public func forEachDebugPage(_ va: UInt64, _ length: Int, physical: Bool = false,
+                                 _ body: (UInt64, UInt64, Int) -> Bool) -> Bool {
+        var at = va, left = length
+        while left > 0 {
+            let n = min(left, Int(0x1000 - (at & 0xfff)))
+            guard let pa = physical ? at : debugTranslate(at), body(at, pa, n) else { return false }
+            at &+= UInt64(n); left -= n
+        }
+        return true
+    }
+
     /// Forgets every decoded instruction (guest RAM was replaced wholesale, as by a
     /// snapshot restore into a machine that already ran).
     public func forgetDecodedCode() {

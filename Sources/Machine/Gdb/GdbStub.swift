@@ -185,13 +185,7 @@ public final class GdbStub {
 
     /// Virtual memory of the selected CPU, a page at a time (each page translates apart).
     private func forEachChunk(_ addr: UInt64, _ length: Int, _ body: (UInt64, UInt64, Int) -> Bool) -> Bool {
-        var va = addr, left = length
-        while left > 0 {
-            let n = min(left, Int(0x1000 - (va & 0xfff)))
-            guard let pa = cpu(gThread).debugTranslate(va), body(va, pa, n) else { return false }
-            va &+= UInt64(n); left -= n
-        }
-        return true
+        cpu(gThread).forEachDebugPage(addr, length, body)
     }
 
     private func readMemory(_ args: Substring) -> String {

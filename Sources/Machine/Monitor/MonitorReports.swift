@@ -31,8 +31,7 @@ extension Monitor {
         let perCPU = machine.cpus.map { "cpu\($0.index) \($0.st.pointee.icount)" }.joined(separator: ", ")
         let ns = machine.nanoseconds(machine.now)
         let fraction = String(ns % 1_000_000_000 / 1000)
-        let irqs = machine.gic.acknowledged.enumerated().filter { $0.element > 0 }
-            .map { "\($0.offset):\($0.element)" }.joined(separator: " ")
+        let irqs = machine.interruptsTaken
         return "instructions \(machine.instructions) (\(perCPU))\n"
             + "virtual time \(ns / 1_000_000_000).\(String(repeating: "0", count: 6 - fraction.count) + fraction) s\n"
             + "interrupts taken (INTID:count) \(irqs.isEmpty ? "none" : irqs)\n"
@@ -131,12 +130,10 @@ extension Monitor {
     /// stopping at the first byte that is not mapped RAM.
     private func read(_ c: CPU, _ address: UInt64, _ count: Int, physical: Bool) -> [UInt8] {
         var out: [UInt8] = []
-        var at = address
-        while out.count < count {
-            let n = min(count - out.count, Int(0x1000 - (at & 0xfff)))
-            guard let pa = physical ? at : c.debugTranslate(at), let bytes = c.debugRead(physical: pa, count: n) else { break }
+        _ = c.forEachDebugPage(address, count, physical: physical) { _, pa, n in
+            guard let bytes = c.debugRead(physical: pa, count: n) else { return false }
             out += bytes
-            at &+= UInt64(n)
+            return true
         }
         return out
     }
