@@ -37,11 +37,11 @@ extension StateReader {
     }
 
     /// A list written with `u64s`, of at most `limit` entries (checked before anything is
-    /// read, so a damaged length costs nothing).
+    /// read; `u64s()` itself refuses a length beyond the data left).
     mutating func u64s(_ what: String, max limit: Int) throws -> [UInt64] {
         var peek = self
         let n = Int(try peek.u32())
-        guard n <= limit, n * 8 <= peek.end - peek.at else { throw StateError("hypervisor state: \(n) \(what) (at most \(limit))") }
+        guard n <= limit else { throw StateError("hypervisor state: \(n) \(what) (at most \(limit))") }
         return try u64s()
     }
 
