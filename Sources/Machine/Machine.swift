@@ -246,17 +246,34 @@ public final class Machine {
     /// Makes `run` return `.stopRequested` at the end of the current CPU slice.
     public func requestStop() { stopFlag = true }
 
-    /// The gdb stub's deterministic mode: CPUs run instruction by instruction, `run` stops
-    /// exactly at its limit, and a slice that a stop cut short (limit, `cpuLimit`,
-    /// breakpoint) is resumed where it was cut. So a run stopped and resumed anywhere
-    /// executes exactly as one that was not, which reverse execution relies on.
+    /// The gdb stub's deterministic mode: CPUs run instruction by instruction and `run`
+    /// stops exactly at its limit. (Without it a limit stops at the next block boundary.)
+    /// In both modes a slice that a stop cut short is resumed where it was cut, so a run
+    /// stopped and resumed anywhere executes exactly as one that was not, which reverse
+    /// execution, snapshots and replay checkpoints rely on.
     public var exact = false { didSet { for c in cpus { c.singleStepping = exact } } }
-    /// In `exact` mode: where the slice a stop cut short ends (its CPU's instruction count);
-    /// that CPU (at `cursor`) continues it first. Part of the state in exact mode.
+    /// Where the slice a stop cut short ends (its CPU's instruction count); that CPU (at
+    /// `cursor`) continues it first. Part of the machine's state.
     public var pendingSliceEnd: UInt64? = nil
     /// Stops `run` (`.instructionLimit`) when this CPU has retired this many instructions
     /// (in exact mode: when it is about to run the next one).
     public var cpuLimit: (cpu: Int, icount: UInt64)? = nil
+
+    /// Something to call each time the instructions retired by all CPUs reach a multiple of
+    /// `every` (at the next block boundary): replay fingerprints. It does not change the run.
+    struct Observer {
+        var every: UInt64, next: UInt64
+        var body: (UInt64) -> Void
+    }
+    var observer: Observer? = nil
+
+    /// Calls `body` with the instruction count each time the instructions retired by all
+    /// CPUs reach a multiple of `every`, at the first block boundary there. Observing does
+    /// not change the run: the slice it stops in goes on as if it had not stopped.
+    public func observe(every: UInt64, _ body: @escaping (UInt64) -> Void) {
+        let e = max(every, 1)
+        observer = Observer(every: e, next: (instructions / e + 1) * e, body: body)
+    }
 
     /// Runs until the guest powers off or another stop reason; `limit` bounds the
     /// total number of instructions over all CPUs.
@@ -271,7 +288,7 @@ public final class Machine {
             while cursor < cpus.count {
                 let i = cursor
                 let c = cpus[i]
-                let sliceEnd: UInt64
+                let sliceEnd: UInt64, resuming = pendingSliceEnd != nil
                 if let end = pendingSliceEnd {
                     pendingSliceEnd = nil
                     sliceEnd = end
@@ -280,31 +297,46 @@ public final class Machine {
                     cursor += 1
                     guard wake(i) else { continue }
                     // Run up to the next timer event, so it is raised at its exact virtual time.
-                    sliceEnd = c.st.pointee.icount &+ min(config.quantum, nextDeadline() - now, until - now)
+                    sliceEnd = c.st.pointee.icount &+ min(config.quantum, nextDeadline() - now)
                     c.st.pointee.timeOffset = now &- c.st.pointee.icount
                 }
                 let before = c.st.pointee.icount
-                var budget = min(sliceEnd - before, limit - executed)
+                var budget = min(sliceEnd - before, limit - executed, until - now)
                 if let l = cpuLimit, l.cpu == i { budget = min(budget, l.icount > before ? l.icount - before : 0) }
+                if let o = observer { budget = min(budget, o.next &- min(instructions, o.next)) }
                 running = c
-                let exit = c.run(budget)
+                let exit = c.run(budget, resume: resuming && !exact)
                 running = nil
                 let ran = c.st.pointee.icount - before
                 executed += ran
                 now += ran
-                devicesReached()
                 roundProgressed = true
-                // In exact mode a stop inside the slice keeps the rest of it for later. A CPU
-                // that reaches `cpuLimit` as its slice ends stops when it next runs (budget 0):
-                // a position is where the CPU is about to run its next instruction.
-                let cut = exit == .breakpoint || (exit == .budget && ran == budget && before &+ budget < sliceEnd)
-                if exact && cut {
+                if let o = observer, instructions >= o.next {
+                    let n = instructions
+                    observer?.next = (n / o.every + 1) * o.every
+                    o.body(n)
+                }
+                // A stop inside the slice (a limit, the observer, in exact mode a breakpoint)
+                // keeps the rest of it, which this CPU runs next with nothing in between: no
+                // device update, no poll. A CPU that reaches `cpuLimit` as its slice ends
+                // stops when it next runs (budget 0): a position is where the CPU is about
+                // to run its next instruction.
+                let cut = exit == .budget ? ran >= budget && before &+ ran < sliceEnd : exact && exit == .breakpoint
+                if cut {
                     pendingSliceEnd = sliceEnd
                     cursor = i
-                    if exit == .budget { c.takePendingInterruptNow() }   // stop after an interrupt entry
+                    if exact {
+                        if exit == .budget { c.takePendingInterruptNow() }   // stop after an interrupt entry
+                        return handle(exit, cpu: i) ?? (now >= until ? .timeReached : .instructionLimit)
+                    }
+                    if stopFlag { return .stopRequested }
+                    if executed >= limit { return .instructionLimit }
+                    if let l = cpuLimit, l.cpu == i, c.st.pointee.icount >= l.icount { return .instructionLimit }
+                    if now >= until { return .timeReached }
+                    continue
                 }
+                devicesReached()
                 if let stop = handle(exit, cpu: i) { return stop }
-                if exact && cut { return .instructionLimit }
                 if !exact && stopFlag { return .stopRequested }
                 if !exact && executed >= limit { return .instructionLimit }
                 if !exact, let l = cpuLimit, l.cpu == i, c.st.pointee.icount >= l.icount { return .instructionLimit }
@@ -320,19 +352,20 @@ public final class Machine {
             }
             cursor = 0
             if roundProgressed { roundProgressed = false; continue }
-            // Every CPU waits: skip to the next event, or wait for input from outside.
+            // Every CPU waits: skip to the next event, or wait for input from outside. A stop
+            // at `until` comes before this wait's poll, so it is the same poll on resuming.
             let deadline = nextDeadline(waiters: true)
+            if until != .max && deadline >= until {
+                now = until
+                devicesReached()
+                return .timeReached
+            }
             if pollInput != nil { polls &+= 1 }
             if let poll = pollInput, poll(deadline == .max ? nil : deadline - now) {
                 if stopFlag { return .stopRequested }
                 continue
             }
             if stopFlag { return .stopRequested }
-            if until != .max && deadline >= until {
-                now = until
-                devicesReached()
-                return .timeReached
-            }
             if deadline == .max { return .deadlock }
             now = deadline
             devicesReached()

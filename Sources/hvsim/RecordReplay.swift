@@ -13,6 +13,8 @@ struct Record: ParsableCommand {
     @Option(name: .shortAndLong, help: "The recording to write.") var output: String
     @Option(help: "Take a state-hash checkpoint at the first input poll after every N million instructions (and at the first poll).")
     var checkpointEvery: UInt64 = 16
+    @Option(help: "Fingerprint the CPUs' state every N instructions (0: never), to place a replay's divergence that closely.")
+    var fingerprintEvery: UInt64 = 1 << 20
     @OptionGroup var options: RunOptions
 
     func run() throws {
@@ -22,7 +24,7 @@ struct Record: ParsableCommand {
         if opts.restore != nil { throw ValidationError("record does not take --restore") }
         let files = try opts.fileIdentities()
         let header = RunLog.Header(arguments: Record.runArguments(rtc: opts.rtc), files: files,
-                                   checkpointEvery: checkpointEvery)
+                                   checkpointEvery: checkpointEvery, fingerprintEvery: fingerprintEvery)
         try opts.execute(RecordHooks(header: header, path: output))
     }
 
@@ -33,7 +35,7 @@ struct Record: ParsableCommand {
         var out: [String] = []
         var i = 0
         // A restore takes its own limit; a replay stops where the recorded run did.
-        let dropped = ["-o", "--output", "--checkpoint-every", "--snapshot-at", "--snapshot-file", "--restore"]
+        let dropped = ["-o", "--output", "--checkpoint-every", "--fingerprint-every", "--snapshot-at", "--snapshot-file", "--restore"]
             + (snapshot ? ["--max-insns"] : [])
         while i < args.count {
             let a = args[i]
@@ -103,6 +105,6 @@ final class ReplayHooks: RunHooks {
             fputs("hvsim: replay diverged: \(why)\n", stderr)
             throw ExitCode(1)
         }
-        fputs("hvsim: replay matches the recording (\(r.checkpointsVerified) checkpoints and the final state)\n", stderr)
+        fputs("hvsim: replay matches the recording (\(r.fingerprintsVerified) fingerprints, \(r.checkpointsVerified) checkpoints and the final state)\n", stderr)
     }
 }

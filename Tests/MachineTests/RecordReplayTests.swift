@@ -32,6 +32,12 @@ func runHVSimInteractively(_ args: [String], lines: [String], prompt: String = "
         FileManager.default.temporaryDirectory.appendingPathComponent("hvsim-rr-\(getpid())-\(name)").path
     }
 
+    /// The number that follows `words` in `text`.
+    private func count(after words: String, in text: String) -> UInt64? {
+        guard let r = text.range(of: words + " ") else { return nil }
+        return UInt64(text[r.upperBound...].prefix { $0.isNumber })
+    }
+
     /// An interactive Linux session (commands typed on the serial port, the RTC from the host
     /// clock) replays to the same console output and final state.
     @Test func linuxSessionReplaysExactly() throws {
@@ -51,6 +57,21 @@ func runHVSimInteractively(_ args: [String], lines: [String], prompt: String = "
         #expect(rstatus == 0, "\(rerr)")
         #expect(rerr.contains("replay matches the recording"), "\(rerr)")
         #expect(replayed == recorded)
+
+        // A typed byte changed in the log: the shell reads another command, and the replay
+        // stops at the first fingerprint after it, naming the instructions between which
+        // the run went another way.
+        var changed = try RunLog(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: log))), name: log)
+        let k = try #require(changed.events.firstIndex { $0.kind == .input && $0.payload.contains(UInt8(ascii: "6")) })
+        let six = try #require(changed.events[k].payload.firstIndex(of: UInt8(ascii: "6")))
+        changed.events[k].payload[six] = UInt8(ascii: "7")
+        let f = temp("changed.hvrec")
+        defer { try? FileManager.default.removeItem(atPath: f) }
+        try Data(try changed.encoded()).write(to: URL(fileURLWithPath: f))
+        let (d, _, dErr) = try runHVSim(["replay", f], input: "")
+        #expect(d == 1 && dErr.contains("replay diverged: ") && dErr.contains("(the last fingerprint that matched)"), "\(dErr)")
+        let after = try #require(count(after: "after instruction", in: dErr)), by = try #require(count(after: "by instruction", in: dErr))
+        #expect(by > after && by - after <= (1 << 20) + 4096, "\(dErr)")
     }
 
     /// Bad recordings are refused with one clear line and status 2; a recording whose
@@ -95,6 +116,27 @@ func runHVSimInteractively(_ args: [String], lines: [String], prompt: String = "
         try Data(try ram.encoded()).write(to: URL(fileURLWithPath: f))
         let (r, _, rErr) = try runHVSim(["replay", f], input: "")
         #expect(r == 1 && rErr.contains("state differs at checkpoint") && rErr.hasSuffix(": RAM\n"), "\(rErr)")
+
+        // A fingerprint that does not match: the replay stops there and says between which
+        // instruction counts the state went another way.
+        let (fs, _, fErr) = try runHVSim(["record", "-o", log, "--fingerprint-every", "4096", "--el", "2",
+                                          "--semihosting", "--cpus", "2", "--kernel", guest], input: "")
+        #expect(fs == 0, "\(fErr)")
+        var printed = try RunLog(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: log))), name: log)
+        #expect(printed.header.fingerprintEvery == 4096)
+        let p = try #require(printed.events.firstIndex { $0.kind == .fingerprints })
+        try #require(printed.events[p].payload.count >= 12)
+        printed.events[p].payload[8] ^= 1     // its third fingerprint
+        try Data(try printed.encoded()).write(to: URL(fileURLWithPath: f))
+        let (x, _, xErr) = try runHVSim(["replay", f], input: "")
+        #expect(x == 1 && xErr.contains("the state first differs from the recording (the CPUs or what reached the devices) after instruction"), "\(xErr)")
+        #expect(xErr.contains(", where the replay has cpu0 EL2 pc 0x"), "\(xErr)")
+        // The second fingerprint matched, the third did not: each at the first block boundary
+        // after 2 × 4096 and 3 × 4096 instructions.
+        let matched = try #require(count(after: "after instruction", in: xErr)), by = try #require(count(after: "by instruction", in: xErr))
+        #expect((8192..<8192 + 4096).contains(matched) && (12288..<12288 + 4096).contains(by), "\(xErr)")
+        let (y, _, yErr) = try runHVSim(["replay", log], input: "")
+        #expect(y == 0 && yErr.contains("replay matches the recording (") && !yErr.contains("(0 fingerprints"), "\(yErr)")
     }
 
     /// A file's identity is hashed in pieces; the pieces' sizes do not change the hash.

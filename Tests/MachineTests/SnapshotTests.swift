@@ -31,6 +31,9 @@ import Testing
         #expect(outB.contains(LinuxImages.marker))
         let hashA = finalHash(errA), hashB = finalHash(errB)
         #expect(hashA != nil && hashA == hashB, "\(errA)\n---\n\(errB)")
+        // Taking the snapshot did not change the run: it ends as one that took none.
+        let (c, outC, errC) = try runHVSim(run)
+        #expect(c == 0 && outC == outA && finalHash(errC) == hashA, "\(errA)\n---\n\(errC)")
     }
 
     /// A snapshot at a guest time, and one asked for from the console (Ctrl-A s), restore to
@@ -39,6 +42,7 @@ import Testing
         try LinuxImages.require()
         let run = ["run", "--kernel", LinuxImages.kernel, "--initrd", LinuxImages.initrd,
                    "--append", "console=ttyAMA0 hvsim.poweroff", "--ram", "1G", "--stats"]
+        let (_, _, plain) = try runHVSim(run)
         for (how, input) in [(["--snapshot-at", "2.5s"], ""), ([String](), "\u{1}s")] {
             let snap = temp("t.hvsnap")
             defer { try? FileManager.default.removeItem(atPath: snap) }
@@ -47,6 +51,7 @@ import Testing
             let (b, _, errB) = try runHVSim(["run", "--restore", snap, "--stats"], input: "")
             #expect(b == 0, "\(errB)")
             #expect(finalHash(errA) != nil && finalHash(errA) == finalHash(errB), "\(errA)\n---\n\(errB)")
+            #expect(finalHash(errA) == finalHash(plain), "\(errA)\n---\n\(plain)")
         }
         let (bad, _, badErr) = try runHVSim(run + ["--snapshot-at", "5parsecs"])
         #expect(bad == 2 && badErr.contains("--snapshot-at"), "\(badErr)")

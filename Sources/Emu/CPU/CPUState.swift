@@ -63,6 +63,9 @@ public struct CPUState {
     public var checkInterrupts: Bool = true
     /// Ends the current `run` at the next block boundary (set together with checkInterrupts).
     public var exitRequest: Bool = false
+    /// The last run stopped at its budget on a branch inside a page, where an unbroken run
+    /// has no block boundary: the next run skips the boundary's checks once (Interpreter.swift).
+    public var insideBlock: Bool = false
     /// A watchpoint stopped the current instruction (with exitRequest): see Watchpoints.swift.
     public var watchStop: Bool = false
     /// Added to icount to give the machine's virtual time (the generic counter's source).

@@ -22,8 +22,11 @@ extension CPU {
     /// each instruction. The count is of instructions executed, where one that takes a
     /// synchronous exception (fault, trap, UNDEFINED, BRK) counts as one step too, as does
     /// a failed instruction fetch: guest time always advances, even in an exception loop.
-    /// Returns why it stopped.
-    public func run(_ budget: UInt64) -> Exit {
+    /// Returns why it stopped. With `resume`, the run continues one that stopped at its
+    /// budget, as if it had not stopped: where that was inside a block (a loop within one
+    /// page), no block-boundary checks are made before going on.
+    public func run(_ budget: UInt64, resume: Bool = false) -> Exit {
+        if !resume { st.pointee.insideBlock = false }
         let exit = tracer != nil || hasBreakpoints || singleStepping ? interpretStepping(budget)
                                                                      : interpretFast(budget)
         // A watchpoint stopped an instruction before its access (Watchpoints.swift): the
@@ -109,12 +112,17 @@ extension CPU {
     @inline(never) private func interpretStepping(_ budget: UInt64) -> Exit { interpret(budget, stepping: true) }
 
     /// A taken branch from slot `i` of the page at `pageVA` by `offset`: the slot to go on
-    /// at when the target is in this page and `stay` allows it; otherwise nil, with the PC
-    /// set to the target (the run goes back to the block boundary).
+    /// at when the target is in this page (and not `stepping`) while the budget lasts
+    /// (`more`); otherwise nil, with the PC set to the target (the run goes back to the
+    /// block boundary). A branch that would have stayed but for the budget sets
+    /// `insideBlock`: the run stopped where its loop has no block boundary.
     @_transparent
-    private func branch(_ pageVA: UInt64, _ i: Int, _ offset: UInt64, stay: Bool) -> Int? {
+    private func branch(_ pageVA: UInt64, _ i: Int, _ offset: UInt64, stepping: Bool, more: Bool) -> Int? {
         let target = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ offset
-        if stay && target & ~0xfff == pageVA { return Int((target & 0xfff) &>> 2) }
+        if !stepping && target & ~0xfff == pageVA {
+            if more { return Int((target & 0xfff) &>> 2) }
+            st.pointee.insideBlock = true
+        }
         st.pointee.pc = target
         return nil
     }
@@ -132,7 +140,11 @@ extension CPU {
                 userException = nil
                 return .userException(esr: esr, far: far)
             }
-            if st.pointee.checkInterrupts {
+            if st.pointee.insideBlock {
+                // The last run stopped at its budget inside a block: go on as the loop would
+                // have, without a boundary's checks (so a stop there changes nothing).
+                st.pointee.insideBlock = false
+            } else if st.pointee.checkInterrupts {
                 st.pointee.checkInterrupts = false
                 if st.pointee.exitRequest {
                     if st.pointee.hostedTrap != 0 { return takeHostedTrap() }
@@ -493,45 +505,45 @@ extension CPU {
 
                 // MARK: Branches
                 case .b:
-                    if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                    if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
                     continue outer
                 case .bl:
                     wx(x, 30, pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ 4)
-                    if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                    if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
                     continue outer
                 case .bcond:
                     if holds(cond, s.x, st) {
-                        if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
                         continue outer
                     }
                 case .cbz64:
                     if rx(x, s.n) == 0 {
-                        if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
                         continue outer
                     }
                 case .cbnz64:
                     if rx(x, s.n) != 0 {
-                        if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
                         continue outer
                     }
                 case .cbz32:
                     if rx(x, s.n) & 0xffff_ffff == 0 {
-                        if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
                         continue outer
                     }
                 case .cbnz32:
                     if rx(x, s.n) & 0xffff_ffff != 0 {
-                        if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
                         continue outer
                     }
                 case .tbz:
                     if (rx(x, s.n) >> UInt64(s.x)) & 1 == 0 {
-                        if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
                         continue outer
                     }
                 case .tbnz:
                     if (rx(x, s.n) >> UInt64(s.x)) & 1 != 0 {
-                        if let j = branch(pageVA, i, s.imm, stay: !stepping && icount < limit) { i = j; continue inner }
+                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
                         continue outer
                     }
                 case .br, .ret:

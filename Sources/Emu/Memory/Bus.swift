@@ -75,11 +75,25 @@ public final class Bus {
     /// whether it is a write, and the CPU.
     public var onMMIO: ((String, UInt64, Int, UInt64, Bool, Int) -> Void)? = nil
 
+    /// A running hash of every device access (address, size, value, direction) since power-on:
+    /// what replay fingerprints compare of the data that reached devices, which the
+    /// registers may no longer show (a byte printed, a block written).
+    public private(set) var ioDigest: UInt64 = 0
+
+    /// Mixes one access into `ioDigest` (also for devices emulated outside the bus, such as
+    /// the hosted hypervisor's consoles).
+    @inline(__always) public func digestIO(_ pa: UInt64, _ size: Int, _ value: UInt64, write: Bool) {
+        var h = (ioDigest ^ pa &* 0x9e37_79b9_7f4a_7c15 ^ value) &* 0xbf58_476d_1ce4_e5b9
+        h ^= UInt64(size) << 1 | (write ? 1 : 0)
+        ioDigest = h ^ h >> 31
+    }
+
     /// Physical read for the slow path; nil means an external abort.
     public func read(_ pa: UInt64, size: Int, cpu: Int = 0) -> UInt64? {
         if let h = host(pa) { return loadLE(h, size) }
         if let r = region(pa) {
             let v = r.handler.read(offset: pa - r.base, size: size, cpu: cpu)
+            digestIO(pa, size, v, write: false)
             onMMIO?(r.name, pa, size, v, false, cpu)
             return v
         }
@@ -91,6 +105,7 @@ public final class Bus {
     public func write(_ pa: UInt64, size: Int, value: UInt64, cpu: Int = 0) -> Bool {
         if let h = host(pa) { storeLE(h, size, value); return true }
         if let r = region(pa) {
+            digestIO(pa, size, value, write: true)
             onMMIO?(r.name, pa, size, value, true, cpu)
             r.handler.write(offset: pa - r.base, size: size, value: value, cpu: cpu)
             return true

@@ -35,7 +35,10 @@ extension Machine {
                                   redistributorStride: VirtBoard.gicRedistributorStride,
                                   ticksPerSecond: config.counterFrequency)
         hv.memoryWritten = { [unowned self] r in self.codeCache.hostWrote(r) }
-        hv.consoleOutput = { [unowned self] d, bytes in self.domainConsoles.write(d, bytes) }
+        hv.consoleOutput = { [unowned self] d, bytes in
+            for b in bytes { bus.digestIO(UInt64(d?.id ?? 0x7fff), 1, UInt64(b), write: true) }   // for replay fingerprints
+            domainConsoles.write(d, bytes)
+        }
         domainConsoles.output = { [unowned self] b in self.console(b) }
         domainConsoles.focused = { [unowned self] in self.hypervisor?.focusedDomain?.id }
         for c in cpus { c.semihosting = false; c.conduit = .smc }

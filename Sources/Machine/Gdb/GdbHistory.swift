@@ -16,8 +16,7 @@ final class GdbHistory {
         let instructions: UInt64      // all CPUs together
         let icounts: [UInt64]         // each CPU's
         let now: UInt64
-        let state: [UInt8]
-        let pendingSliceEnd: UInt64?
+        let state: [UInt8]            // with the rest of a cut slice
     }
 
     /// How a reverse command ended.
@@ -82,7 +81,7 @@ final class GdbHistory {
 
     func checkpoint() {
         let cp = Checkpoint(instructions: machine.instructions, icounts: machine.cpus.map { $0.st.pointee.icount },
-                            now: machine.now, state: machine.saveState(), pendingSliceEnd: machine.pendingSliceEnd)
+                            now: machine.now, state: machine.saveState())
         checkpoints.removeAll { $0.instructions >= cp.instructions }
         checkpoints.append(cp)
         bytes = checkpoints.reduce(0) { $0 + $1.state.count }
@@ -107,7 +106,6 @@ final class GdbHistory {
 
     private func restore(_ cp: Checkpoint) {
         do { try machine.restoreState(cp.state) } catch { fatalError("gdb history: a checkpoint does not restore: \(error)") }
-        machine.pendingSliceEnd = cp.pendingSliceEnd
         machine.cpuLimit = nil
         for c in machine.cpus {
             c.forgetDecodedCode()

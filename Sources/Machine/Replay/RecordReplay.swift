@@ -6,11 +6,15 @@ public final class Recorder {
     public private(set) var log: RunLog
     private let machine: Machine
     private let ram: RAMDigest
+    private var prints: [UInt32] = []
 
     public init(machine: Machine, header: RunLog.Header) {
         self.machine = machine
         ram = RAMDigest(machine: machine)
         log = RunLog(header: header)
+        if header.fingerprintEvery > 0 {
+            machine.observe(every: header.fingerprintEvery) { [unowned self] _ in prints.append(Fingerprints.take(machine)) }
+        }
         machine.onType = { [unowned self] bytes in
             log.events.append(RunLog.Event(.input, poll: machine.polls, time: machine.now, payload: bytes))
         }
@@ -29,12 +33,20 @@ public final class Recorder {
     }
 
     private func checkpoint() {
+        flushFingerprints()
         log.events.append(RunLog.Event(.checkpoint, poll: machine.polls, time: machine.now,
                                        payload: Checkpoint(machine, ram).encoded))
     }
 
+    private func flushFingerprints() {
+        guard !prints.isEmpty else { return }
+        log.events.append(RunLog.Event(.fingerprints, poll: machine.polls, time: machine.now, payload: Fingerprints.encode(prints)))
+        prints = []
+    }
+
     /// Closes the log: a quit event if the user stopped the run, then the end record.
     public func finish(_ stop: StopReason) {
+        flushFingerprints()
         if stop == .stopRequested {
             log.events.append(RunLog.Event(.quit, poll: machine.polls, time: machine.now))
         }
@@ -51,16 +63,43 @@ public final class Replayer {
     /// Why the replay stopped agreeing with the recording, if it did.
     public private(set) var divergence: String? = nil
     public private(set) var checkpointsVerified = 0
+    /// The recording's fingerprints, how many the replay has matched, and the instruction
+    /// count of the last match.
+    private let prints: [UInt32]
+    public private(set) var fingerprintsVerified = 0
+    private var lastMatch: UInt64 = 0
 
     public init(machine: Machine, log: RunLog) {
         self.machine = machine
         self.log = log
         ram = RAMDigest(machine: machine)
+        prints = Fingerprints.all(in: log)
         machine.pollInput = { [unowned self] _ in deliver() }
+        if log.header.fingerprintEvery > 0 {
+            machine.observe(every: log.header.fingerprintEvery) { [unowned self] n in compareFingerprint(at: n) }
+        }
     }
 
-    private func diverged(_ why: String) {
-        if divergence == nil { divergence = why }
+    private func compareFingerprint(at n: UInt64) {
+        guard fingerprintsVerified < prints.count, divergence == nil else { return }   // past the recording's end
+        if Fingerprints.take(machine) != prints[fingerprintsVerified] {
+            diverged("the state first differs from the recording (the CPUs or what reached the devices)")
+            return
+        }
+        fingerprintsVerified += 1
+        lastMatch = n
+    }
+
+    /// Records the first divergence and stops the run. With fingerprints and `placed`, the
+    /// message goes on to place it: after the last count whose fingerprint matched, and by
+    /// the count now. (A checkpoint's message places itself and ends with what differs.)
+    private func diverged(_ why: String, placed: Bool = true) {
+        guard divergence == nil else { return }
+        divergence = why
+        if placed && log.header.fingerprintEvery > 0 {
+            divergence! += " after instruction \(lastMatch) (the last fingerprint that matched) and by instruction "
+                + "\(machine.instructions), where the replay has \(Fingerprints.positions(machine))"
+        }
         machine.requestStop()
     }
 
@@ -70,8 +109,9 @@ public final class Replayer {
         while next < log.events.count, log.events[next].kind != .end, log.events[next].poll <= poll {
             let e = log.events[next]
             next += 1
+            if e.kind == .fingerprints { continue }   // compared as the replay reaches them, not at a poll
             guard e.poll == poll, e.time == machine.now else {
-                diverged("an input recorded at poll \(e.poll), time \(e.time) came at poll \(poll), time \(machine.now)")
+                diverged("an input recorded at poll \(e.poll), time \(e.time) came at poll \(poll), time \(machine.now); the run went another way")
                 return true
             }
             switch e.kind {
@@ -80,16 +120,16 @@ public final class Replayer {
             case .checkpoint:
                 let have = Checkpoint(machine, ram)
                 guard let want = Checkpoint(e.payload) else {
-                    diverged("checkpoint at poll \(poll) is malformed")
+                    diverged("checkpoint at poll \(poll) is malformed", placed: false)
                     return true
                 }
                 if let what = have.differences(from: want) {
                     diverged("state differs at checkpoint poll \(poll), time \(machine.now) "
-                             + "(after \(machine.instructions) instructions; the previous checkpoint matched): \(what)")
+                             + "(after \(machine.instructions) instructions; the previous checkpoint matched): \(what)", placed: false)
                     return true
                 }
                 checkpointsVerified += 1
-            case .end: break
+            case .fingerprints, .end: break
             }
         }
         return delivered
@@ -99,8 +139,10 @@ public final class Replayer {
     public func finish(_ stop: StopReason) -> String? {
         if let d = divergence { return d }
         guard let end = log.events.last, end.kind == .end else { return "the recording has no end" }
-        if next < log.events.count - 1 {
-            return "the run ended with \(log.events.count - 1 - next) recorded events not replayed"
+        let left = log.events[next...].filter { $0.kind != .fingerprints && $0.kind != .end }.count
+        if left > 0 { return "the run ended with \(left) recorded events not replayed" }
+        if fingerprintsVerified < prints.count {
+            return "the run ended after \(fingerprintsVerified) of the recording's \(prints.count) fingerprints"
         }
         let want = end.payload, have = Replayer.endPayload(machine, stop)
         var w = StateReader(want), h = StateReader(have)
@@ -108,7 +150,11 @@ public final class Replayer {
         if wantCount != haveCount {
             return "the run ended after \(haveCount ?? 0) instructions; the recording after \(wantCount ?? 0)"
         }
-        if (try? w.u64()) != (try? h.u64()) { return "the final state (registers and RAM) differs" }
+        if (try? w.u64()) != (try? h.u64()) {
+            let prints = log.header.fingerprintEvery == 0 ? ""
+                : "; every fingerprint matched, the last after instruction \(lastMatch), so it is in RAM or came after that"
+            return "the final state (registers and RAM) differs" + prints
+        }
         if want[16...] != have[16...] { return "the run stopped differently" }
         return nil
     }

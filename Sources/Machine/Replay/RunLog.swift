@@ -11,7 +11,7 @@ import Emu
 /// (u64), time (u64), payload length (u32), payload.
 public struct RunLog: Equatable, Sendable {
     public static let magic = Array("HVSIMREC".utf8)
-    public static let version: UInt32 = 2   // 2: checkpoints hash RAM and devices too
+    public static let version: UInt32 = 3   // 2: checkpoints hash RAM and devices; 3: fingerprints
 
     /// A file the run read, as it was when recording started.
     public struct FileIdentity: Codable, Equatable, Sendable {
@@ -42,8 +42,13 @@ public struct RunLog: Equatable, Sendable {
         /// Checkpoint spacing: a checkpoint at the first poll after each this many million
         /// instructions (and at the first poll).
         public var checkpointEvery: UInt64
-        public init(arguments: [String], files: [FileIdentity], checkpointEvery: UInt64) {
-            self.arguments = arguments; self.files = files; self.checkpointEvery = checkpointEvery
+        /// Fingerprint spacing in instructions (0: none): a 32-bit hash of the CPUs' state at
+        /// the first block boundary after each multiple, which places a divergence this
+        /// closely (see `Fingerprints`).
+        public var fingerprintEvery: UInt64
+        public init(arguments: [String], files: [FileIdentity], checkpointEvery: UInt64, fingerprintEvery: UInt64) {
+            self.arguments = arguments; self.files = files
+            self.checkpointEvery = checkpointEvery; self.fingerprintEvery = fingerprintEvery
         }
     }
 
@@ -51,6 +56,7 @@ public struct RunLog: Equatable, Sendable {
         case input = 1        // bytes typed on the serial port
         case checkpoint = 2   // payload: hashes of the CPUs, RAM and devices (u64 each; see Checkpoint)
         case quit = 3         // the user quit (Ctrl-A x)
+        case fingerprints = 4 // payload: the fingerprints (u32 each) taken since the last such event
         case end = 0xff       // payload: total instructions (u64), final state hash with RAM (u64), stop
     }
 
@@ -110,6 +116,9 @@ public struct RunLog: Equatable, Sendable {
                 let poll = try r.u64(), time = try r.u64(), payload = try r.data()
                 guard poll >= lastPoll else { throw fail("events out of order at byte \(at)") }
                 lastPoll = poll
+                if kind == .fingerprints && payload.count % 4 != 0 {
+                    throw fail("fingerprint event at byte \(at) has \(payload.count) bytes, not whole 32-bit words")
+                }
                 events.append(Event(kind, poll: poll, time: time, payload: payload))
             } catch is StateError { throw fail("event at byte \(at) runs past the end") }
         }

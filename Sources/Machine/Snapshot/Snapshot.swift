@@ -16,7 +16,7 @@ import Glibc
 /// state (StateWriter), then a 64-bit hash of everything before it.
 public struct Snapshot: Sendable {
     public static let magic = Array("HVSIMSNP".utf8)
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2   // 2: the rest of a cut slice
 
     public struct Header: Codable, Equatable, Sendable {
         public var arguments: [String]
@@ -68,6 +68,7 @@ extension Machine {
     public func saveState() -> [UInt8] {
         var w = StateWriter()
         w.u64(now); w.u64(polls); w.u64(nextPoll); w.int(cursor); w.bool(roundProgressed)
+        w.bool(pendingSliceEnd != nil); w.u64(pendingSliceEnd ?? 0)
         w.u64(dtbAddress)
         for s in state {
             switch s {
@@ -103,8 +104,10 @@ extension Machine {
         var r = StateReader(bytes)
         now = try r.u64(); polls = try r.u64(); nextPoll = try r.u64(); cursor = try r.int()
         roundProgressed = try r.bool()
+        let cut = try r.bool(), sliceEnd = try r.u64()
+        pendingSliceEnd = cut ? sliceEnd : nil
         dtbAddress = try r.u64()
-        guard cursor >= 0 && cursor <= cpus.count else { throw StateError("bad CPU cursor \(cursor)") }
+        guard cursor >= 0 && cursor <= cpus.count, !cut || cursor < cpus.count else { throw StateError("bad CPU cursor \(cursor)") }
         for i in state.indices {
             switch try r.u8() {
             case 0: state[i] = .running
