@@ -16,7 +16,7 @@ import Glibc
 /// state (StateWriter), then a 64-bit hash of everything before it.
 public struct Snapshot: Sendable {
     public static let magic = Array("HVSIMSNP".utf8)
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2   // 2: the GIC distributor's GICD_IROUTER
 
     public struct Header: Codable, Equatable, Sendable {
         public var arguments: [String]
