@@ -133,6 +133,9 @@ extension Machine {
                 page.withUnsafeBytes { (b.host + Int(i) * 4096).copyMemory(from: $0.baseAddress!, byteCount: 4096) }
             }
         }
+        // In a machine that ran (gdb's reverse execution), code decoded from the RAM that was
+        // there is stale now. (The CPUs' TLBs were flushed by their restore.)
+        codeCache.forgetAll()
         if let hv = hypervisor {
             guard r.at < r.end else { throw StateError("the snapshot has no hosted hypervisor state (it was taken without --hypervisor)") }
             try hv.restore(&r)
