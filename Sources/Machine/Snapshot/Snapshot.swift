@@ -78,9 +78,8 @@ extension Machine {
             case .hypervisorIdle: w.u8(4)
             }
         }
-        w.data(uartInput.waiting)
         for c in cpus { c.save(&w) }
-        for part in stateParts { part.save(&w) }
+        saveDevices(&w)
         for b in bus.banks {
             Machine.forEachNonZeroPage(b.host, size: Int(b.size)) { i, p in
                 w.u32(UInt32(i))
@@ -117,10 +116,8 @@ extension Machine {
             case let k: throw StateError("unknown CPU run state \(k)")
             }
         }
-        uartInput = PendingInput()
-        uartInput.append(try r.data())
         for c in cpus { try c.restore(&r) }
-        for part in stateParts { try part.restore(&r) }
+        try restoreDevices(&r)
         for b in bus.banks {
             // Give the pages back to the host: they read as zero again, costing nothing.
             if madvise(b.host, Int(b.size), Int32(MADV_DONTNEED)) != 0 { memset(b.host, 0, Int(b.size)) }
@@ -143,6 +140,19 @@ extension Machine {
         }
         guard r.at == r.end else { throw StateError("\(r.end - r.at) bytes left over after the machine state") }
         timer.update(now: now)
+    }
+
+    /// The devices' state, as a snapshot holds it and recording checkpoints hash it: the bytes
+    /// typed for the UART that its FIFO had no room for yet, then each of `stateParts`.
+    func saveDevices(_ w: inout StateWriter) {
+        w.data(uartInput.waiting)
+        for part in stateParts { part.save(&w) }
+    }
+
+    func restoreDevices(_ r: inout StateReader) throws {
+        uartInput = PendingInput()
+        uartInput.append(try r.data())
+        for part in stateParts { try part.restore(&r) }
     }
 
     /// Everything besides the CPUs that keeps state, in a fixed order.
