@@ -84,7 +84,8 @@ public final class Machine {
     /// The virtio-mmio transports, in slot order (drives, then entropy, then console).
     public private(set) var virtio: [VirtioMMIO] = []
     public private(set) var virtioConsoleDevice: VirtioConsole?
-    /// The GIC's front ends that keep state of their own (redistributors, CPU interfaces).
+    /// The GIC's front ends that keep state of their own (distributor, redistributors, CPU
+    /// interfaces).
     var gicParts: [StateSaving] = []
     /// Receives every byte the guest writes to its console (UART or semihosting).
     public var console: (UInt8) -> Void = { _ in }
@@ -162,18 +163,19 @@ public final class Machine {
     /// board's interrupt sources to it (QEMU virt numbering: UART SPI 1).
     private func attachInterruptController() throws {
         let d = VirtBoard.gicDistributor
-        try bus.addMMIO(base: d.base, size: d.size, name: "gic-dist", handler: GICDistributor(gic, v3: !gic.v2))
+        let distributor = GICDistributor(gic, v3: !gic.v2)
+        try bus.addMMIO(base: d.base, size: d.size, name: "gic-dist", handler: distributor)
         if gic.v2 {
             let c = VirtBoard.gicCPUInterface
             let cpuInterface = GICv2CPUInterface(gic)
-            gicParts = [cpuInterface]
+            gicParts = [distributor, cpuInterface]
             try bus.addMMIO(base: c.base, size: c.size, name: "gic-cpu", handler: cpuInterface)
         } else {
             let r = VirtBoard.gicRedistributors
             let redistributors = GICRedistributors(gic)
             try bus.addMMIO(base: r.base, size: r.size, name: "gic-redist", handler: redistributors)
             let cpuInterface = GICv3CPUInterface(gic)
-            gicParts = [redistributors, cpuInterface]
+            gicParts = [distributor, redistributors, cpuInterface]
             for c in cpus { c.gicInterface = cpuInterface }
         }
         uart.irq = { [unowned self] level in self.gic.setLine(GICCore.spiBase + Int(VirtBoard.Interrupt.uartSPI), level) }

@@ -109,7 +109,9 @@ struct RunOptions: ParsableArguments {
         defer { host.restore() }
         machine.console = { host.write($0) }
         var snapshotArguments: [String]? = nil
-        connectInput(machine, host) { fputs(try writeSnapshot(machine, arguments: snapshotArguments) + "\n", stderr) }
+        // Ctrl-A s and --snapshot-at: a snapshot in --snapshot-file, announced on stderr.
+        let snapshotNow: () throws -> Void = { fputs(try writeSnapshot(machine, arguments: snapshotArguments) + "\n", stderr) }
+        connectInput(machine, host, snapshot: snapshotNow)
         // The monitor (Ctrl-A c, and gdb's `monitor`) writes snapshots as Ctrl-A s does.
         let monitor = Monitor(machine: machine) { try writeSnapshot(machine, arguments: snapshotArguments, to: $0) }
         host.monitor = monitor
@@ -155,13 +157,13 @@ struct RunOptions: ParsableArguments {
         case .instructions(let at)? where at > first && at - first < budget:
             stop = machine.run(limit: at - first)
             if stop == .instructionLimit {
-                fputs(try writeSnapshot(machine, arguments: hooks?.runArguments) + "\n", stderr)
+                try snapshotNow()
                 stop = machine.run(limit: budget - (machine.instructions - first))
             }
         case .nanoseconds(let ns)?:
             stop = machine.run(limit: budget, until: machine.time(nanoseconds: ns))
             if stop == .timeReached {
-                fputs(try writeSnapshot(machine, arguments: hooks?.runArguments) + "\n", stderr)
+                try snapshotNow()
                 stop = machine.run(limit: budget - (machine.instructions - first))
             }
         default:

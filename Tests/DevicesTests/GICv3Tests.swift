@@ -255,6 +255,7 @@ final class GICv3Fixture {
         #expect(f.d(GICD.irouter + 8 * 41 + 4) == 0)
         f.d(GICD.irouter + 8 * 41, 0x12_0000_0000, size: 8)       // Aff3 = 0x12
         #expect(f.d(GICD.irouter + 8 * 41, size: 8) == 0x12_0000_0000)
+        #expect(f.d(GICD.irouter + 8 * 41) == 0 && f.d(GICD.irouter + 8 * 41 + 4) == 0x12)   // 32-bit halves
         #expect(!f.irq(0) && !f.irq(1))
         f.d(GICD.irouter + 8 * 41, 1, size: 8)
         #expect(f.irq(1))

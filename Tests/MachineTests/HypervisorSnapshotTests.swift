@@ -183,6 +183,28 @@ import Hypervisor
         #expect(json.contains("d1v0") && json.contains("hypercall "), "\(json.prefix(2000))")
     }
 
+    /// `--console-log` with `--restore`: each log file holds what its domain printed up to the
+    /// snapshot and the restored run appends to it, so it reads as the whole run: the same
+    /// as the saving run's (which went on to the end), also if a file was lost meanwhile.
+    @Test func restoredRunContinuesTheConsoleLogs() throws {
+        let cfg = try Self.pingPongConfig()
+        let snap = Self.temp("logs.hvsnap"), logs = Self.temp("logs")
+        defer { for p in [snap, logs] { try? FileManager.default.removeItem(atPath: p) } }
+        let (a, _, errA) = try runHVSim(["run", "--hypervisor", "--config", cfg, "--console-log", logs,
+                                         "--snapshot-at", "1200000", "--snapshot-file", snap])
+        #expect(a == 0, "\(errA)")
+        func log(_ name: String) -> String { (try? String(contentsOfFile: "\(logs)/\(name).log", encoding: .utf8)) ?? "<missing>" }
+        let ping = log("ping"), pong = log("pong")
+        #expect(ping.hasPrefix("ping: ") && ping.contains("ping: 1000 rounds verified, PASS"), "\(ping)")
+        #expect(pong.contains("pong: 1000 rounds answered, PASS"), "\(pong)")
+
+        try FileManager.default.removeItem(atPath: "\(logs)/pong.log")
+        let (b, _, errB) = try runHVSim(["run", "--restore", snap])
+        #expect(b == 0, "\(errB)")
+        #expect(log("ping") == ping, "restored ping.log:\n\(log("ping"))\n--- original:\n\(ping)")
+        #expect(log("pong") == pong, "restored pong.log:\n\(log("pong"))\n--- original:\n\(pong)")
+    }
+
     /// The snapshot names the domains' images; one changed since is refused (status 2).
     @Test func changedDomainImageIsRefused() throws {
         let pong = Self.temp("pong.img")

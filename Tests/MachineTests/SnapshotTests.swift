@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Machine
 
 /// `--snapshot-at N` writes the whole machine; `--restore FILE` continues exactly as the
 /// original run did (same console output from there, same final state and instruction count).
@@ -55,6 +56,36 @@ import Testing
         }
         let (bad, _, badErr) = try runHVSim(run + ["--snapshot-at", "5parsecs"])
         #expect(bad == 2 && badErr.contains("--snapshot-at"), "\(badErr)")
+    }
+
+    /// A program that rewrites its own code after the snapshot: restored into the machine that
+    /// saved it (as gdb's reverse execution and the tests do), it runs the code the snapshot's
+    /// RAM holds, not what was decoded from the later RAM.
+    @Test func restoreIntoAMachineThatRanForgetsDecodedCode() throws {
+        let code: [UInt32] = [
+            0x9400_0008,    // 00: bl f          x0 = 1
+            0xaa00_03e3,    // 04: mov x3, x0
+            0x1000_00c1,    // 08: adr x1, f
+            0x1800_00e2,    // 0c: ldr w2, new
+            0xb900_0022,    // 10: str w2, [x1]  f becomes "mov x0, #2"
+            0x9400_0003,    // 14: bl f          x0 = 2
+            0x1400_0000,    // 18: b .
+            0xd503_201f,    // 1c: nop
+            0xd280_0020,    // 20: f: mov x0, #1
+            0xd65f_03c0,    // 24: ret
+            0xd280_0040,    // 28: new: mov x0, #2
+        ]
+        let file = temp("selfmod.bin")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data(code.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (8 * $0)) } }).write(to: URL(fileURLWithPath: file))
+        let m = try Machine(MachineConfig())
+        try m.loadKernel(path: file, raw: true)
+        let start = m.saveState()
+        for round in 0..<2 {
+            #expect(m.run(limit: 100) == .instructionLimit)
+            #expect(m.cpus[0][3] == 1 && m.cpus[0][0] == 2, "round \(round): x3 \(m.cpus[0][3]), x0 \(m.cpus[0][0])")
+            try m.restoreState(start)
+        }
     }
 
     @Test func badSnapshotsAreRefused() throws {

@@ -39,12 +39,17 @@ extension GICCore: StateSaving {
     }
 }
 
-/// GICD_IROUTER<n> as the guest wrote them (the routing itself is in the core). The board's
-/// own distributor is not in the machine's snapshot yet; the hosted hypervisor's vGICs save
-/// theirs.
+/// GICD_IROUTER<n> as the guest wrote them, which read back as written (the routing they
+/// select is in the core). The board's distributor and the hosted hypervisor's vGICs save them.
 extension GICDistributor: StateSaving {
     public func save(_ w: inout StateWriter) { w.u64s(irouter) }
-    public func restore(_ r: inout StateReader) throws { irouter = try r.u64s(count: irouter.count, "GICD_IROUTER") }
+    public func restore(_ r: inout StateReader) throws {
+        let saved = try r.u64s(count: irouter.count, "GICD_IROUTER")
+        guard saved.allSatisfy({ $0 & ~GICDistributor.irouterMask == 0 }) else {
+            throw StateError("GICD_IROUTER: reserved bits set")
+        }
+        irouter = saved
+    }
 }
 
 extension GICRedistributors: StateSaving {

@@ -53,7 +53,8 @@ public final class GICDistributor: MMIOHandler {
             let intid = Int((offset - R.irouter) >> 3)
             guard intid >= 32 && intid < gic.lines else { return 0 }
             let v = irouter[intid]
-            return offset & 4 != 0 ? v >> 32 : v
+            if size == 8 { return v }
+            return offset & 4 != 0 ? v >> 32 : v & 0xffff_ffff     // 32-bit halves
         }
         if offset >= R.ipriorityr && offset < R.ipriorityr + 0x400 {
             let intid = Int(offset - R.ipriorityr)

@@ -91,8 +91,8 @@ extension CPU {
         return true
     }
 
-    /// Forgets every decoded instruction (guest RAM was replaced wholesale, as by a
-    /// snapshot restore into a machine that already ran).
+    /// Forgets every decoded instruction (guest RAM was replaced wholesale; a snapshot
+    /// restore does this itself).
     public func forgetDecodedCode() {
         code.forgetAll()
         flushTLB(all: true)
@@ -101,7 +101,7 @@ extension CPU {
 
 extension CodeCache {
     /// Makes every decoded page decode again from memory when next executed.
-    func forgetAll() {
+    public func forgetAll() {
         forEachPage { $0.update(repeating: .undecoded, count: CodeCache.slotsPerPage) }
     }
 }

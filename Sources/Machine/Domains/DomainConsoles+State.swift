@@ -3,7 +3,8 @@ import Emu
 /// Snapshot state of the domains' consoles: the lines held back until their newline, the
 /// line open on the terminal, and what each domain printed so far (`--stats` counts it,
 /// tests read it). So a restored run prints exactly what the original printed from the
-/// snapshot on. `--console-log` files are opened anew and get what follows.
+/// snapshot on. `--console-log` files are made to hold what each domain printed up to the
+/// snapshot, and get what follows appended (`continueLog`).
 extension DomainConsoles: StateSaving {
     public func save(_ w: inout StateWriter) {
         w.string("consoles/1")
@@ -31,5 +32,7 @@ extension DomainConsoles: StateSaving {
         guard m >= 0 && m <= names.count else { throw StateError("domain consoles: output of \(m) domains; there are \(names.count)") }
         for _ in 0..<m { printed[try r.string()] = try r.data() }
         (partial, openLine, text) = (held, hasOpen ? open : nil, printed)
+        do { for id in names.keys.sorted() { try continueLog(id) } }
+        catch { throw StateError("\(error)") }
     }
 }

@@ -32,6 +32,20 @@ public final class DomainConsoles {
         files[d.id] = f
     }
 
+    /// Makes domain `id`'s log file hold exactly what the domain printed so far; what it
+    /// prints next is appended. After a snapshot restore that is its output up to the
+    /// snapshot (which keeps it), so the log reads as one run from boot, whatever the run
+    /// that saved the snapshot wrote to the file after that point.
+    func continueLog(_ id: Int) throws {
+        guard let f = files[id], let name = names[id] else { return }
+        do {
+            try f.truncate(atOffset: 0)
+            try f.write(contentsOf: text[name] ?? [])
+        } catch {
+            throw LoadError("--console-log: cannot write \(logDirectory ?? ".")/\(name).log (\(error.localizedDescription))")
+        }
+    }
+
     /// How many bytes the domain named `name` wrote to its console.
     public func bytes(of name: String) -> Int { text[name]?.count ?? 0 }
     /// Everything domain `name` printed so far.

@@ -107,10 +107,7 @@ final class GdbHistory {
     private func restore(_ cp: Checkpoint) {
         do { try machine.restoreState(cp.state) } catch { fatalError("gdb history: a checkpoint does not restore: \(error)") }
         machine.cpuLimit = nil
-        for c in machine.cpus {
-            c.forgetDecodedCode()
-            c.skipBreakpointAt = nil; c.skipWatchpointAt = nil; c.watchpointHit = nil
-        }
+        for c in machine.cpus { c.skipBreakpointAt = nil; c.skipWatchpointAt = nil; c.watchpointHit = nil }
         nextInput = inputs.firstIndex { $0.time >= cp.now } ?? inputs.count
     }
 

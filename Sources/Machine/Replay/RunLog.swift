@@ -11,7 +11,7 @@ import Emu
 /// (u64), time (u64), payload length (u32), payload.
 public struct RunLog: Equatable, Sendable {
     public static let magic = Array("HVSIMREC".utf8)
-    public static let version: UInt32 = 3   // 2: checkpoints hash RAM and devices; 3: fingerprints
+    public static let version: UInt32 = 3   // 2: checkpoints hash RAM and devices; 3: fingerprints, GICD_IROUTER
 
     /// A file the run read, as it was when recording started.
     public struct FileIdentity: Codable, Equatable, Sendable {

@@ -104,8 +104,7 @@ extension Machine {
     /// A hash of the devices' saved state (what a snapshot holds of them).
     func deviceStateHash() -> UInt64 {
         var w = StateWriter()
-        w.data(uartInput.waiting)
-        for part in stateParts { part.save(&w) }
+        saveDevices(&w)
         var h = StateHasher()
         w.bytes.withUnsafeBytes { h.add(bytes: $0.baseAddress!, count: w.bytes.count) }
         return h.value

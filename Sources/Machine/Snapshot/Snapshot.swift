@@ -16,7 +16,7 @@ import Glibc
 /// state (StateWriter), then a 64-bit hash of everything before it.
 public struct Snapshot: Sendable {
     public static let magic = Array("HVSIMSNP".utf8)
-    public static let version: UInt32 = 2   // 2: the rest of a cut slice
+    public static let version: UInt32 = 2   // 2: the rest of a cut slice, GICD_IROUTER
 
     public struct Header: Codable, Equatable, Sendable {
         public var arguments: [String]
@@ -79,9 +79,8 @@ extension Machine {
             case .hypervisorIdle: w.u8(4)
             }
         }
-        w.data(uartInput.waiting)
         for c in cpus { c.save(&w) }
-        for part in stateParts { part.save(&w) }
+        saveDevices(&w)
         for b in bus.banks {
             Machine.forEachNonZeroPage(b.host, size: Int(b.size)) { i, p in
                 w.u32(UInt32(i))
@@ -120,10 +119,8 @@ extension Machine {
             case let k: throw StateError("unknown CPU run state \(k)")
             }
         }
-        uartInput = PendingInput()
-        uartInput.append(try r.data())
         for c in cpus { try c.restore(&r) }
-        for part in stateParts { try part.restore(&r) }
+        try restoreDevices(&r)
         for b in bus.banks {
             // Give the pages back to the host: they read as zero again, costing nothing.
             if madvise(b.host, Int(b.size), Int32(MADV_DONTNEED)) != 0 { memset(b.host, 0, Int(b.size)) }
@@ -136,6 +133,9 @@ extension Machine {
                 page.withUnsafeBytes { (b.host + Int(i) * 4096).copyMemory(from: $0.baseAddress!, byteCount: 4096) }
             }
         }
+        // In a machine that ran (gdb's reverse execution), code decoded from the RAM that was
+        // there is stale now. (The CPUs' TLBs were flushed by their restore.)
+        codeCache.forgetAll()
         if let hv = hypervisor {
             guard r.at < r.end else { throw StateError("the snapshot has no hosted hypervisor state (it was taken without --hypervisor)") }
             try hv.restore(&r)
@@ -143,6 +143,19 @@ extension Machine {
         }
         guard r.at == r.end else { throw StateError("\(r.end - r.at) bytes left over after the machine state") }
         timer.update(now: now)
+    }
+
+    /// The devices' state, as a snapshot holds it and recording checkpoints hash it: the bytes
+    /// typed for the UART that its FIFO had no room for yet, then each of `stateParts`.
+    func saveDevices(_ w: inout StateWriter) {
+        w.data(uartInput.waiting)
+        for part in stateParts { part.save(&w) }
+    }
+
+    func restoreDevices(_ r: inout StateReader) throws {
+        uartInput = PendingInput()
+        uartInput.append(try r.data())
+        for part in stateParts { try part.restore(&r) }
     }
 
     /// Everything besides the CPUs that keeps state, in a fixed order.
