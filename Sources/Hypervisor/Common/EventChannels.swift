@@ -74,7 +74,7 @@ extension HostedHypervisor {
         // Pollers wake whether or not the port is masked (evtchn_check_pollers): SCHEDOP_poll
         // is meant for masked ports, and an unmasked one whose selector bit is still set
         // raises no new upcall.
-        for v in d.vcpus where v.pollPorts.contains(port) { wakePoller(v) }
+        for v in d.vcpus where v.polling && (v.pollPorts.count != 1 || v.pollPorts[0] == port) { wakePoller(v) }
     }
 
     /// Sets the selector bit and the upcall flag; on the 0 → 1 edge, raises the upcall PPI.
@@ -91,9 +91,14 @@ extension HostedHypervisor {
 
     /// A vCPU in SCHEDOP_poll wakes when an event arrives.
     private func wakePoller(_ v: VCPU) {
-        guard !v.pollPorts.isEmpty else { return }
-        v.pollDeadline = nil
+        guard v.polling else { return }
         interruptArrived(v)
+    }
+
+    /// Whether `port`'s pending bit is set in the domain's shared_info.
+    func portPending(_ d: Domain, _ port: UInt32) -> Bool {
+        guard let s = d.sharedInfo, let w = word(s + UInt64(XenABI.Layout.evtchnPending + Int(port / 64) * 8)) else { return false }
+        return w.pointee & (1 << UInt64(port % 64)) != 0
     }
 
     // MARK: event_channel_op
@@ -214,30 +219,5 @@ extension HostedHypervisor {
         }
         put(UInt64(port.vcpu), 4, 4)
         return g.write(out, at: arg + 8) ? 0 : XenABI.Errno.EFAULT.result
-    }
-
-    // MARK: SCHEDOP_poll
-
-    /// struct sched_poll { XEN_GUEST_HANDLE(evtchn_port_t) ports; unsigned int nr_ports; uint64_t timeout; }
-    func poll(_ v: VCPU, arg: UInt64, _ g: GuestVirtual) -> UInt64 {
-        guard let list = g.u64(arg), let n = g.u32(arg + 8), let timeout = g.u64(arg + 16) else { return XenABI.Errno.EFAULT.result }
-        guard n <= 128 else { return XenABI.Errno.EINVAL.result }
-        var ports: [UInt32] = []
-        for i in 0..<UInt64(n) {
-            guard let p = g.u32(list + i * 4) else { return XenABI.Errno.EFAULT.result }
-            guard v.domain.events.valid(p) else { return XenABI.Errno.EINVAL.result }
-            ports.append(p)
-        }
-        if let s = v.domain.sharedInfo {
-            for p in ports {
-                let w = word(s + UInt64(XenABI.Layout.evtchnPending + Int(p / 64) * 8))
-                if let w = w, w.pointee & (1 << UInt64(p % 64)) != 0 { return 0 }
-            }
-        }
-        v.pollPorts = ports
-        if timeout != 0 { v.pollDeadline = timeout }
-        v.blocked = true
-        sleep(v)
-        return 0
     }
 }

@@ -16,6 +16,7 @@ extension HostedHypervisor {
         case XenABI.Call.hvmOp: r = hvmOp(v, cmd: a0, arg: a1, g)
         case XenABI.Call.eventChannelOp: r = eventChannelOp(v, cmd: a0, arg: a1, g)
         case XenABI.Call.grantTableOp: r = grantTableOp(v, cmd: a0, arg: a1, count: c[2], g)
+        case XenABI.Call.vmAssist: r = vmAssist(v.domain, cmd: a0, type: a1)
         default: r = XenABI.Errno.ENOSYS.result
         }
         c[0] = r
@@ -113,10 +114,19 @@ extension HostedHypervisor {
             if upcallPending(t) { inject(t, XenGuestLayout.eventChannelPPI) }
             return 0
         case XenABI.VCPUOp.registerRunstateMemoryArea:
-            // The guest's area is accepted; hvsim keeps no runstate statistics in it yet
-            // (its contents stay as the guest initialised them).
-            guard g.u64(arg) != nil else { return XenABI.Errno.EFAULT.result }
-            return 0
+            return registerRunstateArea(t, caller: v, arg: arg, g)
+        default: return XenABI.Errno.ENOSYS.result
+        }
+    }
+
+    // MARK: vm_assist (xen/common/domain.c do_vm_assist; Arm knows runstate_update_flag only)
+
+    private func vmAssist(_ d: Domain, cmd: UInt64, type: UInt64) -> UInt64 {
+        let cmd = cmd & 0xffff_ffff, type = type & 0xffff_ffff         // unsigned int arguments
+        guard type == XenABI.VMAssist.runstateUpdateFlag else { return XenABI.Errno.EINVAL.result }
+        switch cmd {
+        case XenABI.VMAssist.enable: d.vmAssist |= 1 << type; return 0
+        case XenABI.VMAssist.disable: d.vmAssist &= ~(1 << type); return 0
         default: return XenABI.Errno.ENOSYS.result
         }
     }
