@@ -43,7 +43,7 @@ extension HostedHypervisor {
         case V.getFeatures:
             guard let idx = g.u32(arg) else { return XenABI.Errno.EFAULT.result }
             guard idx == 0 else { return XenABI.Errno.EINVAL.result }
-            return g.put32(V.features, at: arg + 4) ? 0 : XenABI.Errno.EFAULT.result
+            return g.put32(V.features, at: arg &+ 4) ? 0 : XenABI.Errno.EFAULT.result
         case V.pagesize: return 4096
         case V.guestHandle: return g.write([UInt8](repeating: 0, count: 16), at: arg) ? 0 : XenABI.Errno.EFAULT.result
         case V.commandline, V.buildID: return XenABI.Errno.EPERM.result
@@ -56,10 +56,12 @@ extension HostedHypervisor {
     private func consoleIO(_ v: VCPU, cmd: UInt64, count: UInt64, buffer: UInt64, _ g: GuestVirtual) -> UInt64 {
         switch cmd {
         case XenABI.Console.write:
-            guard count <= 1 << 16 else { return XenABI.Errno.EINVAL.result }
-            guard let bytes = g.read(buffer, count: Int(count)) else { return XenABI.Errno.EFAULT.result }
+            // unsigned int count, written a piece at a time (Xen's guest_console_write): the
+            // continuation carries the count left and the buffer advanced.
+            let left = UInt32(truncatingIfNeeded: count), n = min(left, XenABI.Continuation.consoleBytes)
+            guard let bytes = g.read(buffer, count: Int(n)) else { return XenABI.Errno.EFAULT.result }
             consoleOutput(v.domain, bytes)
-            return 0
+            return n < left ? continuation(g.cpu, cmd, UInt64(left - n), buffer &+ UInt64(n)) : 0
         case XenABI.Console.read: return 0
         default: return XenABI.Errno.ENOSYS.result
         }
@@ -144,6 +146,6 @@ extension HostedHypervisor {
             v.domain.hvmParams[index] = le(Array(b[8..<16]))
             return 0
         }
-        return g.put64(v.domain.hvmParams[index] ?? 0, at: arg + 8) ? 0 : XenABI.Errno.EFAULT.result
+        return g.put64(v.domain.hvmParams[index] ?? 0, at: arg &+ 8) ? 0 : XenABI.Errno.EFAULT.result
     }
 }

@@ -83,6 +83,8 @@ enum XenABI {
         static let mapGrantRef: UInt64 = 0, unmapGrantRef: UInt64 = 1, setupTable: UInt64 = 2
         static let transfer: UInt64 = 4, copy: UInt64 = 5, querySize: UInt64 = 6
         static let setVersion: UInt64 = 8, getVersion: UInt64 = 10
+        /// GNTTABOP_ARG_SHIFT: cmd bits from here up carry cache_flush's continuation state.
+        static let argShift: UInt64 = 12
     }
 
     /// Layout of shared_info and vcpu_info on Arm (XEN_LEGACY_MAX_VCPUS 1, 64-bit words,
