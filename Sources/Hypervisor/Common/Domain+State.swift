@@ -24,6 +24,8 @@ extension Domain {
         w.int(hvmParams.count)
         for k in hvmParams.keys.sorted() { w.u32(k); w.u64(hvmParams[k]!) }
         w.u64(vmAssist)
+        for l in [messageLimit, consoleLimit] { w.u64(l.credit); w.u64(l.last); w.u64(l.missed) }
+        w.u64s(consoleLine.map(UInt64.init))
         p2m.save(&w)
         events.save(&w)
         grants.save(&w)
@@ -65,6 +67,13 @@ extension Domain {
         var params: [UInt32: UInt64] = [:]
         for _ in 0..<(try r.count("HVM params", max: 1 << 16)) { params[try r.u32()] = try r.u64() }
         let assists = try r.u64()
+        var limits = [messageLimit, consoleLimit]
+        for i in limits.indices {
+            (limits[i].credit, limits[i].last, limits[i].missed) = (try r.u64(), try r.u64(), try r.u64())
+            guard limits[i].credit <= limits[i].interval * limits[i].burst else { throw fail("log rate limit credit out of range") }
+        }
+        let line = try r.u64s("console line", max: GuestLog.lineLength)
+        guard line.count <= GuestLog.lineLength else { throw fail("console line too long") }
         try p2m.restore(&r)
         try events.restore(&r)
         try grants.restore(&r, bus: bus)
@@ -81,6 +90,8 @@ extension Domain {
         freedFrames = freed
         hvmParams = params
         vmAssist = assists
+        (messageLimit, consoleLimit) = (limits[0], limits[1])
+        consoleLine = line.map { UInt8(truncatingIfNeeded: $0) }
     }
 }
 

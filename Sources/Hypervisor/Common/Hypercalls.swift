@@ -17,7 +17,9 @@ extension HostedHypervisor {
         case XenABI.Call.eventChannelOp: r = eventChannelOp(v, cmd: a0, arg: a1, g)
         case XenABI.Call.grantTableOp: r = grantTableOp(v, cmd: a0, arg: a1, count: c[2], g)
         case XenABI.Call.vmAssist: r = vmAssist(v.domain, cmd: a0, type: a1)
-        default: r = XenABI.Errno.ENOSYS.result
+        default:
+            sayAbout(v.domain, "domain \(v.domain.id) vcpu \(v.id): unknown hypercall \(op)")
+            r = XenABI.Errno.ENOSYS.result
         }
         c[0] = r
         onHypercall?(c.index, v, op, a0, r)
@@ -60,7 +62,7 @@ extension HostedHypervisor {
             // continuation carries the count left and the buffer advanced.
             let left = UInt32(truncatingIfNeeded: count), n = min(left, XenABI.Continuation.consoleBytes)
             guard let bytes = g.read(buffer, count: Int(n)) else { return XenABI.Errno.EFAULT.result }
-            consoleOutput(v.domain, bytes)
+            guestConsoleWrite(v.domain, bytes)
             return n < left ? continuation(g.cpu, cmd, UInt64(left - n), buffer &+ UInt64(n)) : 0
         case XenABI.Console.read: return 0
         default: return XenABI.Errno.ENOSYS.result

@@ -1,6 +1,6 @@
 /* Long hypercalls that the hypervisor continues (as Xen's hypercall_create_continuation):
  * one GNTTABOP_copy of BATCH elements between our own frames, some with a bad domain; one
- * GNTTABOP_map_grant_ref batch of refs nobody granted; a console_io write of 9000 bytes.
+ * GNTTABOP_map_grant_ref batch of refs nobody granted; a console_io write of 6000 bytes.
  * Checks every element's status and the copied data, and Xen's errors for bad counts. */
 #include "../xen.h"
 
@@ -11,7 +11,7 @@ static u8 src[PAGES][4096] __attribute__((aligned(4096)));
 static u8 dst[PAGES][4096] __attribute__((aligned(4096)));
 static struct gnttab_copy ops[BATCH];
 static struct gnttab_map_grant_ref maps[3000];
-static char text[9000];
+static char text[6000];
 
 static void expect(const char *what, long got, long want) {
     if (got != want) { print(what); print(": expected "); print_dec((u64)want); print(", "); fail("got", got); }
@@ -65,10 +65,10 @@ int main(u64 dtb) {
     expect("a batch running off our memory", gnttab_op(GNTTABOP_copy, (void *)(0x40000000ul + (16ul << 20) - 40 * 100), 1000), -14);
     expect("unreadable console text", hypercall(__HYPERVISOR_console_io, 0, 1 << 20, 0xdead0000ul, 0, 0), -14);
 
-    /* A console write in pieces: 30 lines of 299 characters. */
+    /* A console write in pieces: 30 lines of 199 characters. */
     for (int l = 0; l < 30; l++) {
-        for (int i = 0; i < 299; i++) text[l * 300 + i] = (char)('a' + (l + i) % 26);
-        text[l * 300 + 299] = '\n';
+        for (int i = 0; i < 199; i++) text[l * 200 + i] = (char)('a' + (l + i) % 26);
+        text[l * 200 + 199] = '\n';
     }
     expect("console write", hypercall(__HYPERVISOR_console_io, 0, sizeof text, (u64)text, 0, 0), 0);
     print("batch: PASS\n");

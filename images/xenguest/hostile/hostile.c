@@ -187,6 +187,17 @@ static void targeted(void) {
     if (hypercall(__HYPERVISOR_sched_op, 4, (u64)&rs, 0, 0, 0) == 0) fail("remote_shutdown of dom 1", 0);
 }
 
+/* A console_io flood (the hypervisor lets a burst through, then suppresses), with a
+ * terminal escape sequence the hypervisor must not pass on. */
+static void console_flood(void) {
+    static char line[] = "hostile: console flood \x1b[2J00\n";
+    for (int i = 0; i < 100; i++) {
+        line[sizeof line - 4] = (char)('0' + i / 10);
+        line[sizeof line - 3] = (char)('0' + i % 10);
+        hypercall(__HYPERVISOR_console_io, 0, sizeof line - 1, (u64)line, 0, 0);
+    }
+}
+
 /* SGIs to ourselves through ICC_SGI1R_EL1, taken with interrupts on; then a masked storm. */
 static void __attribute__((unused)) sgi_storm(void) {
     for (int i = 0; i < 200; i++) {
@@ -224,6 +235,7 @@ int main(u64 dtb) {
     for (int round = 1; round <= HOSTILE_ROUNDS; round++) {
         wild_accesses();
         random_hypercalls(300);
+        console_flood();
         targeted();
         sgi_storm();
         gic_init_ppi(31);                                  /* our own garbage may have disabled it */
