@@ -77,6 +77,26 @@ import Hypervisor
         let (m, _, out) = try H.run([try Self.domain("hostile"), try Self.domain("hello")], pcpus: 1, limit: 8_000_000)
         #expect(out.contains("[hello] xenguest hello: PASS"), "\(out.suffix(3000))")
         checkHostile(m, out)
+        checkRateLimits(m, out)
+    }
+
+    /// What the hostile domain makes the hypervisor print is rate limited (GuestLog.swift):
+    /// a burst of 10 messages about it in these few virtual milliseconds (the next would come
+    /// 5 s later, with the count of those dropped), about 64 console_io lines and a line
+    /// counting the lines dropped; no escape character reaches the console.
+    func checkRateLimits(_ m: Machine, _ out: String) {
+        guard let hv = m.hypervisor, let h = hv.domains.first(where: { $0.name == "hostile" }) else { return }
+        let about = hv.log.filter { $0.hasPrefix("domain \(h.id) vcpu") }
+        let suppressed = hv.log.filter { $0.hasPrefix("domain \(h.id) (hostile): ") && $0.hasSuffix("suppressed") }
+        #expect(about.count <= 10, "\(about.count) messages about the hostile domain: \(about)")
+        #expect(about.count == 10, "the burst: \(about)")
+        let flood = out.components(separatedBy: "[hostile] hostile: console flood").count - 1
+        // 64 at once, then one each 10 ms of the domain's time; it writes 100 in a round.
+        #expect(flood >= 64 && flood < 80, "\(flood) console_io lines of the hostile domain")
+        #expect(suppressed.contains { $0.hasSuffix("console lines suppressed") }, "\(hv.log.suffix(20))")
+        #expect(!out.contains("\u{1b}"), "an escape reached the console")
+        #expect(out.contains("[hostile] hostile: console flood [2J00"), "\(out.suffix(2000))")
+        print("hostile: \(about.count) messages, \(flood) console lines shown; \(suppressed)")
     }
 
     @Test func fatalDomainIsCrashedAlone() throws {

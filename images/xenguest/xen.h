@@ -99,3 +99,27 @@ extern irq_handler_t irq_handler;
 void gic_init_ppi(u32 intid);
 u32 gic_ack(void);
 void gic_eoi(u32 intid);
+
+/* ---- Time and more vCPUs (sched.h SCHEDOP_poll timeouts, PSCI CPU_ON over HVC #0). ---- */
+/* The domain's system time in ns: its virtual counter (CNTVCT_EL0) at CNTFRQ_EL0. */
+u64 now_ns(void);
+/* SCHEDOP_poll on `n` ports with an absolute timeout (0: none); returns the hypercall's result. */
+long poll_ports(const u32 *ports, u32 n, u64 timeout);
+/* PSCI CPU_ON of vCPU `id` (MPIDR affinity = id): it runs fn(arg) on its own stack, with
+ * our vector table, then turns itself off (PSCI CPU_OFF). Returns the PSCI result. */
+long vcpu_start(u32 id, void (*fn)(u64), u64 arg, void *stack_top);
+/* PSCI AFFINITY_INFO of vCPU `id`: 0 on, 1 off. */
+long vcpu_affinity(u32 id);
+
+/* ---- vcpu_op runstate areas (vcpu.h) and vm_assist (xen.h) ---- */
+#define __HYPERVISOR_vm_assist 21
+#define VMASST_CMD_enable 0
+#define VMASST_CMD_disable 1
+#define VMASST_TYPE_runstate_update_flag 5
+#define VCPUOP_register_runstate_memory_area 5
+#define RUNSTATE_running 0
+#define RUNSTATE_runnable 1
+#define RUNSTATE_blocked 2
+#define RUNSTATE_offline 3
+#define XEN_RUNSTATE_UPDATE (1ul << 63)
+struct vcpu_runstate_info { int state; u64 state_entry_time; u64 time[4]; };

@@ -69,3 +69,61 @@ void gic_init_ppi(u32 intid) {
 
 u32 gic_ack(void) { u64 v; __asm__ volatile("mrs %0, s3_0_c12_c12_0" : "=r"(v)); return (u32)v; }  /* ICC_IAR1_EL1 */
 void gic_eoi(u32 intid) { __asm__ volatile("msr s3_0_c12_c12_1, %0" :: "r"((u64)intid)); }       /* ICC_EOIR1_EL1 */
+
+/* ---- Time and more vCPUs ---- */
+u64 now_ns(void) {
+    u64 v, f;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v) :: "memory");
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f));
+    return v / f * 1000000000ul + v % f * 1000000000ul / f;
+}
+
+long poll_ports(const u32 *ports, u32 n, u64 timeout) {
+    struct sched_poll p = { (u64)ports, n, timeout };
+    return hypercall(__HYPERVISOR_sched_op, SCHEDOP_poll, (u64)&p, 0, 0, 0);
+}
+
+static long psci(u64 fn, u64 a1, u64 a2, u64 a3) {
+    register u64 x0 __asm__("x0") = fn, x1 __asm__("x1") = a1, x2 __asm__("x2") = a2, x3 __asm__("x3") = a3;
+    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) :: "memory");
+    return (long)x0;
+}
+
+/* What a starting vCPU needs: read by secondary_entry (below) with the MMU off. */
+static struct { u64 sp, vbar, fn, arg; } volatile secondary;
+
+void secondary_main(void) {
+    void (*fn)(u64) = (void (*)(u64))secondary.fn;
+    u64 arg = secondary.arg;
+    __atomic_store_n(&secondary.fn, 0, __ATOMIC_SEQ_CST);    /* the next vCPU may start */
+    fn(arg);
+    psci(0x84000002, 0, 0, 0);                               /* CPU_OFF */
+    for (;;) { }
+}
+
+__asm__(".text\n"
+        "secondary_entry:\n"
+        "    adrp x1, secondary\n"
+        "    add  x1, x1, :lo12:secondary\n"
+        "    ldp  x2, x3, [x1]\n"            /* sp, vbar */
+        "    mov  sp, x2\n"
+        "    msr  vbar_el1, x3\n"
+        "    isb\n"
+        "    bl   secondary_main\n"
+        "1:  b    1b\n");
+extern char secondary_entry[];
+
+long vcpu_start(u32 id, void (*fn)(u64), u64 arg, void *stack_top) {
+    while (__atomic_load_n(&secondary.fn, __ATOMIC_SEQ_CST)) { }
+    u64 vbar;
+    __asm__ volatile("mrs %0, vbar_el1" : "=r"(vbar));
+    secondary.sp = (u64)stack_top;
+    secondary.vbar = vbar;
+    secondary.arg = arg;
+    __atomic_store_n(&secondary.fn, (u64)fn, __ATOMIC_SEQ_CST);
+    long r = psci(0xC4000003, id, (u64)secondary_entry, 0);   /* CPU_ON (64-bit) */
+    if (r != 0) secondary.fn = 0;
+    return r;
+}
+
+long vcpu_affinity(u32 id) { return psci(0xC4000004, id, 0, 0); }

@@ -236,4 +236,11 @@ extension CPU {
         if case .success(let t) = translate(va, write ? .write : .read, context: 1) { return t.pa }
         return nil
     }
+
+    /// AT S1E1R / S1E1W for a hosted hypervisor: the IPA of EL1&0 virtual address `va`
+    /// through the current stage 1 alone, or nil if it faults.
+    public func translateGuestVirtualToIPA(_ va: UInt64, write: Bool) -> UInt64? {
+        if case .success(let t) = translate(va, write ? .write : .read, context: 1, stage1Only: true) { return t.pa }
+        return nil
+    }
 }

@@ -18,6 +18,7 @@ extension HostedHypervisor {
             } else if imm == 0 {
                 psci(v, c)
             } else {
+                sayAbout(v.domain, "domain \(v.domain.id) vcpu \(v.id): HVC #\(hex(imm)) at pc \(hex(c.st.pointee.elrEL2 &- 4)) is no hypercall")
                 c.st.pointee.elrEL2 &-= 4            // UNDEFINED at the HVC itself
                 injectUndefined(c)
             }
@@ -29,9 +30,10 @@ extension HostedHypervisor {
         case EC.dataAbortLower:
             dataAbort(v, c, iss: iss)
         case EC.instAbortLower:
-            say("domain \(v.domain.id) vcpu \(v.id): instruction abort at IPA \(hex(faultIPA(c)))")
+            sayAbout(v.domain, "domain \(v.domain.id) vcpu \(v.id): instruction abort at IPA \(hex(faultIPA(c)))")
             injectAbort(c, instruction: true)
         default:
+            sayAbout(v.domain, "domain \(v.domain.id) vcpu \(v.id): unhandled trap, ESR \(hex(esr)) at pc \(hex(c.st.pointee.elrEL2))")
             injectUndefined(c)
         }
     }
@@ -48,7 +50,7 @@ extension HostedHypervisor {
         let ipa = faultIPA(c)
         // ISV: the syndrome describes a single load or store we can emulate.
         guard iss & (1 << 24) != 0 else {
-            say("domain \(v.domain.id) vcpu \(v.id): undecodable access to IPA \(hex(ipa))")
+            sayAbout(v.domain, "domain \(v.domain.id) vcpu \(v.id): undecodable access to IPA \(hex(ipa))")
             injectAbort(c, instruction: false)
             return
         }
@@ -71,7 +73,7 @@ extension HostedHypervisor {
     }
 
     private func unhandledMMIO(_ v: VCPU, _ c: CPU, _ ipa: UInt64) {
-        say("domain \(v.domain.id) vcpu \(v.id): access to unmapped IPA \(hex(ipa)) at pc \(hex(c.st.pointee.elrEL2))")
+        sayAbout(v.domain, "domain \(v.domain.id) vcpu \(v.id): access to unmapped IPA \(hex(ipa)) at pc \(hex(c.st.pointee.elrEL2))")
         injectAbort(c, instruction: false)
     }
 
@@ -105,6 +107,7 @@ extension HostedHypervisor {
             advancePC(c)
             return
         }
+        sayAbout(v.domain, "domain \(v.domain.id) vcpu \(v.id): unhandled system register \(read ? "read" : "write") S\(op0)_\(op1)_C\(crn)_C\(crm)_\(op2) at pc \(hex(c.st.pointee.elrEL2))")
         injectUndefined(c)
     }
 

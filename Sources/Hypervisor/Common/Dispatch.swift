@@ -92,6 +92,7 @@ extension HostedHypervisor {
         v.pcpu = pc.index
         v.loadedAt = pc.now
         pc.current = v
+        changeRunstate(v, to: .running)
     }
 
     /// Saves the loaded vCPU and leaves the pCPU empty; its virtual timer, if armed,
@@ -99,6 +100,7 @@ extension HostedHypervisor {
     func unload(_ pc: PCPU) {
         guard let v = pc.current else { return }
         let c = pc.cpu
+        changeRunstate(v, to: stoppedRunstate(v))        // while its translation is still loaded
         v.domain.vgic.sync(v.id, cpu: c)
         v.context.save(from: c)
         v.runTicks += pc.now &- v.loadedAt
@@ -119,6 +121,7 @@ extension HostedHypervisor {
         var next = pc.timers.map(\.deadline).min().map { min($0, pc.sliceEnd) } ?? pc.sliceEnd
         // The scheduler's own timer (cap budget refills) runs on pCPU 0.
         if p == 0, let t = scheduler.nextTimer { next = min(next, max(ticks(nanoseconds: t), 1)) }
+        if let t = nextPollTimeout { next = min(next, t) }
         if next == .max {
             pc.cpu.st.pointee.cnthpCtl = 0
         } else {
@@ -137,6 +140,7 @@ extension HostedHypervisor {
             t.vcpu.context.cntvCtl |= 2
             inject(t.vcpu, XenGuestLayout.virtualTimerPPI)
         }
+        expirePollTimeouts(now: now)
         if now >= pc.sliceEnd { pc.needsSchedule = true }
         if p == 0, let t = scheduler.nextTimer, schedulerTime(p) >= t {
             scheduler.timer(now: schedulerTime(p))
@@ -160,8 +164,9 @@ extension HostedHypervisor {
     /// `v` may run again (an interrupt, an event, PSCI CPU_ON).
     func wake(_ v: VCPU) {
         v.blocked = false
-        v.pollPorts = []
+        endPoll(v)
         guard v.runnable else { return }
+        if v.pcpu == nil { changeRunstate(v, to: .runnable) }
         scheduler.wake(VCPUID(domain: v.domain.id, vcpu: v.id), now: schedulerTime(handling))
         applyTickles()
     }
@@ -175,9 +180,7 @@ extension HostedHypervisor {
 
     /// WFI or SCHEDOP_block: the vCPU sleeps until an interrupt or event is pending.
     func block(_ v: VCPU) {
-        let lrs = v.pcpu.map { p in (0..<ICH.listRegisters).map { ICH.read(pcpus[p].cpu, ICH.lr($0)) } } ?? v.context.ichLR
-        if v.domain.vgic.hasPending(v.id, listRegisters: lrs) { return }
-        if upcallPending(v) { return }
+        if eventsWaiting(v) { return }
         v.blocked = true
         sleep(v)
     }

@@ -5,7 +5,7 @@ import Emu
 /// root) must match, and what changes as it runs is overwritten.
 extension Domain {
     func save(_ w: inout StateWriter) {
-        w.section("domain/1")
+        w.section("domain/2")
         w.int(id); w.string(name)
         switch state {
         case .running: w.u8(0)
@@ -23,6 +23,9 @@ extension Domain {
         w.u64s(freedFrames)
         w.int(hvmParams.count)
         for k in hvmParams.keys.sorted() { w.u32(k); w.u64(hvmParams[k]!) }
+        w.u64(vmAssist)
+        for l in [messageLimit, consoleLimit] { w.u64(l.credit); w.u64(l.last); w.u64(l.missed) }
+        w.u64s(consoleLine.map(UInt64.init))
         p2m.save(&w)
         events.save(&w)
         grants.save(&w)
@@ -34,7 +37,7 @@ extension Domain {
     }
 
     func restore(_ r: inout StateReader, pcpus: Int) throws {
-        try r.section("domain/1")
+        try r.section("domain/2")
         let savedID = try r.int(), savedName = try r.string()
         guard savedID == id, savedName == name else {
             throw StateError("hypervisor state: domain \(savedID) (\(savedName.prefix(40))) where this configuration has domain \(id) (\(name))")
@@ -63,6 +66,14 @@ extension Domain {
         let freed = try r.u64s("freed pages", max: 1 << 24)
         var params: [UInt32: UInt64] = [:]
         for _ in 0..<(try r.count("HVM params", max: 1 << 16)) { params[try r.u32()] = try r.u64() }
+        let assists = try r.u64()
+        var limits = [messageLimit, consoleLimit]
+        for i in limits.indices {
+            (limits[i].credit, limits[i].last, limits[i].missed) = (try r.u64(), try r.u64(), try r.u64())
+            guard limits[i].credit <= limits[i].interval * limits[i].burst else { throw fail("log rate limit credit out of range") }
+        }
+        let line = try r.u64s("console line", max: GuestLog.lineLength)
+        guard line.count <= GuestLog.lineLength else { throw fail("console line too long") }
         try p2m.restore(&r)
         try events.restore(&r)
         try grants.restore(&r, bus: bus)
@@ -78,6 +89,9 @@ extension Domain {
         extraFrames = extra
         freedFrames = freed
         hvmParams = params
+        vmAssist = assists
+        (messageLimit, consoleLimit) = (limits[0], limits[1])
+        consoleLine = line.map { UInt8(truncatingIfNeeded: $0) }
     }
 }
 
@@ -88,9 +102,13 @@ extension VCPU {
         w.u64(runTicks)
         context.save(&w)
         w.optional(vcpuInfo)
+        w.bool(polling)
         w.u64s(pollPorts.map(UInt64.init))
         w.optional(pollDeadline)
         w.u64(loadedAt)
+        w.u32(runstate.state.rawValue); w.u64(runstate.entryTime); w.u64s(runstate.time)
+        w.optional(runstateArea?.va)
+        w.u64s(runstateArea?.ipas ?? [])
     }
 
     func restore(_ r: inout StateReader, pcpus: Int) throws {
@@ -100,13 +118,20 @@ extension VCPU {
         let ctx = try VCPUContext(from: &r)
         let info = try r.optionalU64()
         if let a = info, domain.bus.host(a) == nil { throw StateError("hypervisor state: d\(domain.id)v\(id)'s vcpu_info \(hex(a)) is not in RAM") }
+        let polls = try r.bool()
         let ports = try r.u64s("polled ports", max: 128)
         guard ports.count <= 128, ports.allSatisfy({ $0 < UInt64(domain.events.ports.count) }) else {
             throw StateError("hypervisor state: d\(domain.id)v\(id) polls ports that do not exist")
         }
         let deadline = try r.optionalU64()
         let loaded = try r.u64()
+        guard let rs = Runstate.State(rawValue: try r.u32()) else { throw StateError("hypervisor state: d\(domain.id)v\(id)'s runstate is unknown") }
+        let entry = try r.u64(), times = try r.u64s("runstate times", max: 4)
+        let areaVA = try r.optionalU64(), areaIPAs = try r.u64s("runstate area pages", max: 2)
+        guard times.count == 4 else { throw StateError("hypervisor state: d\(domain.id)v\(id) has \(times.count) runstate times") }
         (online, blocked, pcpu, runTicks, context) = (on, bl, p, ticks, ctx)
-        (vcpuInfo, pollPorts, pollDeadline, loadedAt) = (info, ports.map { UInt32($0) }, deadline, loaded)
+        (vcpuInfo, polling, pollPorts, pollDeadline, loadedAt) = (info, polls, ports.map { UInt32($0) }, deadline, loaded)
+        runstate = Runstate(state: rs, entryTime: entry, time: times)
+        runstateArea = areaVA.map { RunstateArea(va: $0, ipas: areaIPAs) }
     }
 }

@@ -39,6 +39,13 @@ public final class Domain {
     var freedFrames: [UInt64] = []
     /// HVMOP_set_param values (HVM_PARAM_*).
     var hvmParams: [UInt32: UInt64] = [:]
+    /// vm_assist: the VMASST_TYPE_* bits the guest enabled.
+    var vmAssist: UInt64 = 0
+    /// Rate limits of what the domain makes the hypervisor print (GuestLog.swift), and
+    /// the console_io line it is writing.
+    var messageLimit = LogLimit.messages
+    var consoleLimit = LogLimit.consoleLines
+    var consoleLine: [UInt8] = []
 
     init(id: Int, config: DomainConfig, p2m: Stage2, bus: Bus, ram: [(gpa: UInt64, pa: UInt64, size: UInt64)],
          sharedInfoFrame: UInt64, counterOffset: UInt64) {

@@ -74,7 +74,7 @@ extension HostedHypervisor {
         // Pollers wake whether or not the port is masked (evtchn_check_pollers): SCHEDOP_poll
         // is meant for masked ports, and an unmasked one whose selector bit is still set
         // raises no new upcall.
-        for v in d.vcpus where v.pollPorts.contains(port) { wakePoller(v) }
+        for v in d.vcpus where v.polling && (v.pollPorts.count != 1 || v.pollPorts[0] == port) { wakePoller(v) }
     }
 
     /// Sets the selector bit and the upcall flag; on the 0 → 1 edge, raises the upcall PPI.
@@ -91,9 +91,14 @@ extension HostedHypervisor {
 
     /// A vCPU in SCHEDOP_poll wakes when an event arrives.
     private func wakePoller(_ v: VCPU) {
-        guard !v.pollPorts.isEmpty else { return }
-        v.pollDeadline = nil
+        guard v.polling else { return }
         interruptArrived(v)
+    }
+
+    /// Whether `port`'s pending bit is set in the domain's shared_info.
+    func portPending(_ d: Domain, _ port: UInt32) -> Bool {
+        guard let s = d.sharedInfo, let w = word(s + UInt64(XenABI.Layout.evtchnPending + Int(port / 64) * 8)) else { return false }
+        return w.pointee & (1 << UInt64(port % 64)) != 0
     }
 
     // MARK: event_channel_op
@@ -104,34 +109,34 @@ extension HostedHypervisor {
         switch cmd {
         case E.allocUnbound:
             // struct evtchn_alloc_unbound { domid_t dom, remote_dom; evtchn_port_t port; }
-            guard let dom = g.u16(arg), let remote = g.u16(arg + 2) else { return EFAULT }
+            guard let dom = g.u16(arg), let remote = g.u16(arg &+ 2) else { return EFAULT }
             guard domain(dom, caller: d) === d else { return XenABI.Errno.EPERM.result }
             guard let r = domain(remote, caller: d) else { return XenABI.Errno.ESRCH.result }
             guard let p = ev.allocate(.unbound(remote: r.id), vcpu: 0) else { return XenABI.Errno.ENOSPC.result }
-            return g.put32(p, at: arg + 4) ? 0 : EFAULT
+            return g.put32(p, at: arg &+ 4) ? 0 : EFAULT
         case E.bindInterdomain:
             // struct evtchn_bind_interdomain { domid_t remote_dom; evtchn_port_t remote_port; evtchn_port_t local_port; }
-            guard let rd = g.u16(arg), let rp = g.u32(arg + 4) else { return EFAULT }
+            guard let rd = g.u16(arg), let rp = g.u32(arg &+ 4) else { return EFAULT }
             guard let r = domain(rd, caller: d), r.state == .running else { return XenABI.Errno.ESRCH.result }
             guard r.events.valid(rp), r.events.ports[Int(rp)].binding == .unbound(remote: d.id) else { return EINVAL }
             guard let lp = ev.allocate(.interdomain(remote: r.id, port: rp), vcpu: 0) else { return XenABI.Errno.ENOSPC.result }
             r.events.ports[Int(rp)].binding = .interdomain(remote: d.id, port: lp)
-            guard g.put32(lp, at: arg + 8) else { return EFAULT }
+            guard g.put32(lp, at: arg &+ 8) else { return EFAULT }
             setPending(d, lp)                       // as Xen does, so neither side misses an event
             return 0
         case E.bindVIRQ:
             // struct evtchn_bind_virq { uint32_t virq; uint32_t vcpu; evtchn_port_t port; }
-            guard let virq = g.u32(arg), let vc = g.u32(arg + 4) else { return EFAULT }
+            guard let virq = g.u32(arg), let vc = g.u32(arg &+ 4) else { return EFAULT }
             guard virq < E.virqCount, Int(vc) < d.vcpus.count else { return EINVAL }
             guard ev.virqs[Int(vc)][Int(virq)] == 0 else { return XenABI.Errno.EEXIST.result }
             guard let p = ev.allocate(.virq(virq), vcpu: Int(vc)) else { return XenABI.Errno.ENOSPC.result }
             ev.virqs[Int(vc)][Int(virq)] = p
-            return g.put32(p, at: arg + 8) ? 0 : EFAULT
+            return g.put32(p, at: arg &+ 8) ? 0 : EFAULT
         case E.bindIPI:
             guard let vc = g.u32(arg) else { return EFAULT }
             guard Int(vc) < d.vcpus.count else { return XenABI.Errno.ENOENT.result }
             guard let p = ev.allocate(.ipi, vcpu: Int(vc)) else { return XenABI.Errno.ENOSPC.result }
-            return g.put32(p, at: arg + 4) ? 0 : EFAULT
+            return g.put32(p, at: arg &+ 4) ? 0 : EFAULT
         case E.close:
             guard let p = g.u32(arg) else { return EFAULT }
             guard ev.valid(p) else { return EINVAL }
@@ -156,7 +161,7 @@ extension HostedHypervisor {
         case E.status:
             return status(d, arg: arg, g)
         case E.bindVCPU:
-            guard let p = g.u32(arg), let vc = g.u32(arg + 4) else { return EFAULT }
+            guard let p = g.u32(arg), let vc = g.u32(arg &+ 4) else { return EFAULT }
             guard ev.valid(p), Int(vc) < d.vcpus.count else { return XenABI.Errno.ENOENT.result }
             switch ev.ports[Int(p)].binding {
             case .interdomain, .unbound: ev.ports[Int(p)].vcpu = Int(vc); return 0
@@ -197,7 +202,7 @@ extension HostedHypervisor {
 
     /// struct evtchn_status { domid_t dom; evtchn_port_t port; uint32_t status; uint32_t vcpu; union u; }
     private func status(_ d: Domain, arg: UInt64, _ g: GuestVirtual) -> UInt64 {
-        guard let dom = g.u16(arg), let p = g.u32(arg + 4) else { return XenABI.Errno.EFAULT.result }
+        guard let dom = g.u16(arg), let p = g.u32(arg &+ 4) else { return XenABI.Errno.EFAULT.result }
         guard dom == XenABI.domidSelf || Int(dom) == d.id else { return XenABI.Errno.EPERM.result }
         guard d.events.valid(p) else { return XenABI.Errno.EINVAL.result }
         let port = d.events.ports[Int(p)]
@@ -213,31 +218,6 @@ extension HostedHypervisor {
         case .ipi: put(UInt64(E.statIPI), 0, 4)
         }
         put(UInt64(port.vcpu), 4, 4)
-        return g.write(out, at: arg + 8) ? 0 : XenABI.Errno.EFAULT.result
-    }
-
-    // MARK: SCHEDOP_poll
-
-    /// struct sched_poll { XEN_GUEST_HANDLE(evtchn_port_t) ports; unsigned int nr_ports; uint64_t timeout; }
-    func poll(_ v: VCPU, arg: UInt64, _ g: GuestVirtual) -> UInt64 {
-        guard let list = g.u64(arg), let n = g.u32(arg + 8), let timeout = g.u64(arg + 16) else { return XenABI.Errno.EFAULT.result }
-        guard n <= 128 else { return XenABI.Errno.EINVAL.result }
-        var ports: [UInt32] = []
-        for i in 0..<UInt64(n) {
-            guard let p = g.u32(list + i * 4) else { return XenABI.Errno.EFAULT.result }
-            guard v.domain.events.valid(p) else { return XenABI.Errno.EINVAL.result }
-            ports.append(p)
-        }
-        if let s = v.domain.sharedInfo {
-            for p in ports {
-                let w = word(s + UInt64(XenABI.Layout.evtchnPending + Int(p / 64) * 8))
-                if let w = w, w.pointee & (1 << UInt64(p % 64)) != 0 { return 0 }
-            }
-        }
-        v.pollPorts = ports
-        if timeout != 0 { v.pollDeadline = timeout }
-        v.blocked = true
-        sleep(v)
-        return 0
+        return g.write(out, at: arg &+ 8) ? 0 : XenABI.Errno.EFAULT.result
     }
 }

@@ -2,47 +2,33 @@ import Emu
 
 /// grant_table_op: the table's size, mapping and unmapping another domain's granted page
 /// into this domain's physical space (on Arm host_addr is a guest physical address),
-/// and copies between granted pages. Each element gets its own GNTST_* status.
+/// and copies between granted pages. Each element gets its own GNTST_* status. Batches
+/// of any length (Xen: count < 2^31) are continued every `Continuation.grantOps` elements
+/// with the handle advanced and the count reduced (Xen's do_grant_table_op).
 extension HostedHypervisor {
     enum GNTST: Int16 {
         case okay = 0, generalError = -1, badDomain = -2, badGntref = -3, badHandle = -4, badVirtAddr = -5
         case permissionDenied = -8, badCopyArg = -10
     }
 
-    func grantTableOp(_ v: VCPU, cmd: UInt64, arg: UInt64, count: UInt64, _ g: GuestVirtual) -> UInt64 {
+    func grantTableOp(_ v: VCPU, cmd full: UInt64, arg: UInt64, count wide: UInt64, _ g: GuestVirtual) -> UInt64 {
         let G = XenABI.Gnttab.self, d = v.domain
-        guard count <= 4096 else { return XenABI.Errno.EINVAL.result }
+        // unsigned int cmd and count; the bits of cmd above GNTTABOP_CMD_MASK are only for
+        // cache_flush, which Arm guests of hvsim do not get.
+        let cmd = full & 0xffff_ffff, count = UInt32(truncatingIfNeeded: wide)
+        guard Int32(bitPattern: count) >= 0, cmd >> G.argShift == 0 else { return XenABI.Errno.EINVAL.result }
+        /// Runs `body` on each element of `size` bytes, continuing after a piece.
         func each(_ size: UInt64, _ body: (UInt64) -> Bool) -> UInt64 {
-            for i in 0..<count where !body(arg + i * size) { return XenABI.Errno.EFAULT.result }
+            for i in 0..<count {
+                if i == XenABI.Continuation.grantOps { return continuation(g.cpu, cmd, arg &+ UInt64(i) &* size, UInt64(count - i)) }
+                if !body(arg &+ UInt64(i) &* size) { return XenABI.Errno.EFAULT.result }
+            }
             return 0
         }
         switch cmd {
-        case G.querySize:
-            // struct gnttab_query_size { domid_t dom; uint32_t nr_frames; uint32_t max_nr_frames; int16_t status; }
-            return each(16) { a in
-                guard let dom = g.u16(a) else { return false }
-                let mine = dom == XenABI.domidSelf || Int(dom) == d.id
-                return g.put32(UInt32(d.grants.tableFrames.count), at: a + 4)
-                    && g.put32(UInt32(GrantTable.maxFrames), at: a + 8)
-                    && putStatus(mine ? .okay : .badDomain, g, at: a + 12)
-            }
-        case G.setupTable:
-            // struct gnttab_setup_table { domid_t dom; uint32_t nr_frames; int16_t status; XEN_GUEST_HANDLE(xen_pfn_t) frame_list; }
-            return each(24) { a in
-                guard let dom = g.u16(a), let n = g.u32(a + 4), let list = g.u64(a + 16) else { return false }
-                var st = GNTST.okay
-                if !(dom == XenABI.domidSelf || Int(dom) == d.id) { st = .badDomain }
-                else if n > UInt32(GrantTable.maxFrames) || (n > 0 && d.grants.frame(Int(n) - 1) == nil) { st = .generalError }
-                if st == .okay {
-                    for i in 0..<UInt64(n) {
-                        let gfn = XenGuestLayout.grantTableBase >> 12 + i
-                        d.p2m.map(ipa: gfn << 12, pa: d.grants.tableFrames[Int(i)], size: 0x1000, kind: .ram)
-                        guard g.put64(gfn, at: list + i * 8) else { return false }
-                    }
-                    stage2Changed()
-                }
-                return putStatus(st, g, at: a + 8)
-            }
+        case G.querySize, G.setupTable:
+            guard count == 1 else { return XenABI.Errno.EINVAL.result }    // Xen takes exactly one
+            return cmd == G.querySize ? querySize(d, at: arg, g) : setupTable(d, at: arg, g)
         case G.mapGrantRef:
             return each(32) { a in mapGrant(d, at: a, g) }
         case G.unmapGrantRef:
@@ -51,7 +37,7 @@ extension HostedHypervisor {
             return each(40) { a in copyGrant(d, at: a, g) }
         case G.getVersion:
             // struct gnttab_get_version { domid_t dom; uint16_t pad; uint32_t version; }
-            return g.put32(1, at: arg + 4) ? 0 : XenABI.Errno.EFAULT.result
+            return g.put32(1, at: arg &+ 4) ? 0 : XenABI.Errno.EFAULT.result
         case G.setVersion:
             guard let ver = g.u32(arg) else { return XenABI.Errno.EFAULT.result }
             return ver == 1 ? 0 : XenABI.Errno.EINVAL.result       // hvsim implements version 1
@@ -60,6 +46,33 @@ extension HostedHypervisor {
         default:
             return XenABI.Errno.ENOSYS.result
         }
+    }
+
+    /// struct gnttab_query_size { domid_t dom; uint32_t nr_frames; uint32_t max_nr_frames; int16_t status; }
+    private func querySize(_ d: Domain, at a: UInt64, _ g: GuestVirtual) -> UInt64 {
+        guard let dom = g.u16(a) else { return XenABI.Errno.EFAULT.result }
+        let mine = dom == XenABI.domidSelf || Int(dom) == d.id
+        let ok = g.put32(UInt32(d.grants.tableFrames.count), at: a &+ 4)
+            && g.put32(UInt32(GrantTable.maxFrames), at: a &+ 8)
+            && putStatus(mine ? .okay : .badDomain, g, at: a &+ 12)
+        return ok ? 0 : XenABI.Errno.EFAULT.result
+    }
+
+    /// struct gnttab_setup_table { domid_t dom; uint32_t nr_frames; int16_t status; XEN_GUEST_HANDLE(xen_pfn_t) frame_list; }
+    private func setupTable(_ d: Domain, at a: UInt64, _ g: GuestVirtual) -> UInt64 {
+        guard let dom = g.u16(a), let n = g.u32(a &+ 4), let list = g.u64(a &+ 16) else { return XenABI.Errno.EFAULT.result }
+        var st = GNTST.okay
+        if !(dom == XenABI.domidSelf || Int(dom) == d.id) { st = .badDomain }
+        else if n > UInt32(GrantTable.maxFrames) || (n > 0 && d.grants.frame(Int(n) - 1) == nil) { st = .generalError }
+        if st == .okay {
+            for i in 0..<UInt64(n) {
+                let gfn = XenGuestLayout.grantTableBase >> 12 + i
+                d.p2m.map(ipa: gfn << 12, pa: d.grants.tableFrames[Int(i)], size: 0x1000, kind: .ram)
+                guard g.put64(gfn, at: list &+ i * 8) else { stage2Changed(); return XenABI.Errno.EFAULT.result }
+            }
+            stage2Changed()
+        }
+        return putStatus(st, g, at: a &+ 8) ? 0 : XenABI.Errno.EFAULT.result
     }
 
     private func putStatus(_ s: GNTST, _ g: GuestVirtual, at a: UInt64) -> Bool {
@@ -82,15 +95,15 @@ extension HostedHypervisor {
     /// struct gnttab_map_grant_ref { uint64_t host_addr; uint32_t flags; grant_ref_t ref;
     /// domid_t dom; int16_t status; grant_handle_t handle; uint64_t dev_bus_addr; }
     private func mapGrant(_ d: Domain, at a: UInt64, _ g: GuestVirtual) -> Bool {
-        guard let gpa = g.u64(a), let flags = g.u32(a + 8), let ref = g.u32(a + 12), let dom = g.u16(a + 16) else { return false }
+        guard let gpa = g.u64(a), let flags = g.u32(a &+ 8), let ref = g.u32(a &+ 12), let dom = g.u16(a &+ 16) else { return false }
         guard let granter = domain(id: Int(dom)), granter !== d, granter.state == .running else {
-            return putStatus(.badDomain, g, at: a + 18)
+            return putStatus(.badDomain, g, at: a &+ 18)
         }
         guard flags & GrantTable.mapHost != 0, gpa & 0xfff == 0, gpa < 1 << Stage2.ipaBits,
-              d.p2m.lookup(gpa) == nil else { return putStatus(.badVirtAddr, g, at: a + 18) }
-        guard let (entry, pa, grantRO) = granted(granter, ref: ref, to: d) else { return putStatus(.badGntref, g, at: a + 18) }
+              d.p2m.lookup(gpa) == nil else { return putStatus(.badVirtAddr, g, at: a &+ 18) }
+        guard let (entry, pa, grantRO) = granted(granter, ref: ref, to: d) else { return putStatus(.badGntref, g, at: a &+ 18) }
         let readonly = flags & GrantTable.mapReadonly != 0
-        guard readonly || !grantRO else { return putStatus(.permissionDenied, g, at: a + 18) }
+        guard readonly || !grantRO else { return putStatus(.permissionDenied, g, at: a &+ 18) }
         let f = entry.load(as: UInt16.self)
         entry.storeBytes(of: f | (readonly ? GrantTable.reading : GrantTable.reading | GrantTable.writing), as: UInt16.self)
         d.p2m.map(ipa: gpa, pa: pa, size: 0x1000, kind: readonly ? .readOnly : .ram)
@@ -98,14 +111,14 @@ extension HostedHypervisor {
         let handle = d.grants.nextHandle
         d.grants.nextHandle &+= 1
         d.grants.maps[handle] = (granter.id, ref, gpa, readonly)
-        return putStatus(.okay, g, at: a + 18) && g.put32(handle, at: a + 20) && g.put64(0, at: a + 24)
+        return putStatus(.okay, g, at: a &+ 18) && g.put32(handle, at: a &+ 20) && g.put64(0, at: a &+ 24)
     }
 
     /// struct gnttab_unmap_grant_ref { uint64_t host_addr; uint64_t dev_bus_addr;
     /// grant_handle_t handle; int16_t status; }
     private func unmapGrant(_ d: Domain, at a: UInt64, _ g: GuestVirtual) -> Bool {
-        guard let gpa = g.u64(a), let handle = g.u32(a + 16) else { return false }
-        guard let m = d.grants.maps[handle], m.gpa == gpa else { return putStatus(.badHandle, g, at: a + 20) }
+        guard let gpa = g.u64(a), let handle = g.u32(a &+ 16) else { return false }
+        guard let m = d.grants.maps[handle], m.gpa == gpa else { return putStatus(.badHandle, g, at: a &+ 20) }
         d.grants.maps[handle] = nil
         d.p2m.unmap(ipa: gpa)
         stage2Changed()
@@ -114,7 +127,7 @@ extension HostedHypervisor {
            let e = granter.grants.entry(m.ref), let h = bus.host(e) {
             h.storeBytes(of: h.load(as: UInt16.self) & ~(GrantTable.reading | GrantTable.writing), as: UInt16.self)
         }
-        return putStatus(.okay, g, at: a + 20)
+        return putStatus(.okay, g, at: a &+ 20)
     }
 
     /// struct gnttab_copy { struct { union { grant_ref_t ref; xen_pfn_t gmfn; } u; domid_t domid;
@@ -148,6 +161,6 @@ extension HostedHypervisor {
             hd.copyMemory(from: hs, byteCount: len)
             memoryWritten(dst..<(dst + UInt64(len)))
         }
-        return putStatus(st, g, at: a + 36)
+        return putStatus(st, g, at: a &+ 36)
     }
 }

@@ -84,6 +84,7 @@ extension HostedHypervisor: StateSaving {
         (consoleFocus, escapeCount, nextVMID, handling, lastSchedulerTime) = (focus, escapes, UInt16(vmid), at, time)
         inside = false
         log = lines
+        pollTimeouts = domains.flatMap(\.vcpus).filter { $0.pollDeadline != nil }
     }
 
     private func id(_ v: VCPU) -> VCPUID { VCPUID(domain: v.domain.id, vcpu: v.id) }

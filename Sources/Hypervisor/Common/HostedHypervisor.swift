@@ -46,6 +46,8 @@ public final class HostedHypervisor {
     /// Chooses which vCPU each pCPU runs (Credit2 or null, from the configuration).
     let scheduler: any Scheduler
     var lastSchedulerTime: UInt64 = 0
+    /// vCPUs in SCHEDOP_poll with a timeout (`VCPU.pollDeadline`).
+    var pollTimeouts: [VCPU] = []
 
     public init(bus: Bus, cpus: [CPU], config: HypervisorConfig, freeRAM: [Range<UInt64>],
                 gicDistributor: UInt64, gicRedistributors: UInt64, redistributorStride: UInt64,
@@ -186,7 +188,7 @@ public final class HostedHypervisor {
     private func descheduleAll(_ d: Domain) {
         for v in d.vcpus {
             scheduler.remove(VCPUID(domain: d.id, vcpu: v.id), now: schedulerTime(handling))
-            if let p = v.pcpu { pcpus[p].needsSchedule = true }
+            if let p = v.pcpu { pcpus[p].needsSchedule = true } else { changeRunstate(v, to: .offline) }
         }
         applyTickles()
     }

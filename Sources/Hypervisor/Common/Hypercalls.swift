@@ -16,7 +16,10 @@ extension HostedHypervisor {
         case XenABI.Call.hvmOp: r = hvmOp(v, cmd: a0, arg: a1, g)
         case XenABI.Call.eventChannelOp: r = eventChannelOp(v, cmd: a0, arg: a1, g)
         case XenABI.Call.grantTableOp: r = grantTableOp(v, cmd: a0, arg: a1, count: c[2], g)
-        default: r = XenABI.Errno.ENOSYS.result
+        case XenABI.Call.vmAssist: r = vmAssist(v.domain, cmd: a0, type: a1)
+        default:
+            sayAbout(v.domain, "domain \(v.domain.id) vcpu \(v.id): unknown hypercall \(op)")
+            r = XenABI.Errno.ENOSYS.result
         }
         c[0] = r
         onHypercall?(c.index, v, op, a0, r)
@@ -42,7 +45,7 @@ extension HostedHypervisor {
         case V.getFeatures:
             guard let idx = g.u32(arg) else { return XenABI.Errno.EFAULT.result }
             guard idx == 0 else { return XenABI.Errno.EINVAL.result }
-            return g.put32(V.features, at: arg + 4) ? 0 : XenABI.Errno.EFAULT.result
+            return g.put32(V.features, at: arg &+ 4) ? 0 : XenABI.Errno.EFAULT.result
         case V.pagesize: return 4096
         case V.guestHandle: return g.write([UInt8](repeating: 0, count: 16), at: arg) ? 0 : XenABI.Errno.EFAULT.result
         case V.commandline, V.buildID: return XenABI.Errno.EPERM.result
@@ -55,10 +58,12 @@ extension HostedHypervisor {
     private func consoleIO(_ v: VCPU, cmd: UInt64, count: UInt64, buffer: UInt64, _ g: GuestVirtual) -> UInt64 {
         switch cmd {
         case XenABI.Console.write:
-            guard count <= 1 << 16 else { return XenABI.Errno.EINVAL.result }
-            guard let bytes = g.read(buffer, count: Int(count)) else { return XenABI.Errno.EFAULT.result }
-            consoleOutput(v.domain, bytes)
-            return 0
+            // unsigned int count, written a piece at a time (Xen's guest_console_write): the
+            // continuation carries the count left and the buffer advanced.
+            let left = UInt32(truncatingIfNeeded: count), n = min(left, XenABI.Continuation.consoleBytes)
+            guard let bytes = g.read(buffer, count: Int(n)) else { return XenABI.Errno.EFAULT.result }
+            guestConsoleWrite(v.domain, bytes)
+            return n < left ? continuation(g.cpu, cmd, UInt64(left - n), buffer &+ UInt64(n)) : 0
         case XenABI.Console.read: return 0
         default: return XenABI.Errno.ENOSYS.result
         }
@@ -113,10 +118,19 @@ extension HostedHypervisor {
             if upcallPending(t) { inject(t, XenGuestLayout.eventChannelPPI) }
             return 0
         case XenABI.VCPUOp.registerRunstateMemoryArea:
-            // The guest's area is accepted; hvsim keeps no runstate statistics in it yet
-            // (its contents stay as the guest initialised them).
-            guard g.u64(arg) != nil else { return XenABI.Errno.EFAULT.result }
-            return 0
+            return registerRunstateArea(t, caller: v, arg: arg, g)
+        default: return XenABI.Errno.ENOSYS.result
+        }
+    }
+
+    // MARK: vm_assist (xen/common/domain.c do_vm_assist; Arm knows runstate_update_flag only)
+
+    private func vmAssist(_ d: Domain, cmd: UInt64, type: UInt64) -> UInt64 {
+        let cmd = cmd & 0xffff_ffff, type = type & 0xffff_ffff         // unsigned int arguments
+        guard type == XenABI.VMAssist.runstateUpdateFlag else { return XenABI.Errno.EINVAL.result }
+        switch cmd {
+        case XenABI.VMAssist.enable: d.vmAssist |= 1 << type; return 0
+        case XenABI.VMAssist.disable: d.vmAssist &= ~(1 << type); return 0
         default: return XenABI.Errno.ENOSYS.result
         }
     }
@@ -134,6 +148,6 @@ extension HostedHypervisor {
             v.domain.hvmParams[index] = le(Array(b[8..<16]))
             return 0
         }
-        return g.put64(v.domain.hvmParams[index] ?? 0, at: arg + 8) ? 0 : XenABI.Errno.EFAULT.result
+        return g.put64(v.domain.hvmParams[index] ?? 0, at: arg &+ 8) ? 0 : XenABI.Errno.EFAULT.result
     }
 }

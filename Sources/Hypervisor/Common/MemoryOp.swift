@@ -62,10 +62,7 @@ extension HostedHypervisor {
         var budget = XenABI.Memory.pagesPerContinuation
         defer { stage2Changed() }
         while done < count {
-            if budget < pages {
-                g.cpu.st.pointee.elrEL2 &-= 4                     // continue: the HVC runs again
-                return cmd | done << XenABI.Memory.extentShift
-            }
+            if budget < pages { return continuation(g.cpu, cmd | done << XenABI.Memory.extentShift) }
             budget -= pages
             guard let gpfn = g.u64(list &+ done * 8) else { break }
             guard gpfn < 1 << (Stage2.ipaBits - 12) else { break }

@@ -16,9 +16,15 @@ public final class VCPU {
     var context = VCPUContext()
     /// VCPUOP_register_vcpu_info: machine address of its vcpu_info in guest memory.
     var vcpuInfo: UInt64? = nil
-    /// Event-channel ports SCHEDOP_poll waits on (empty: not polling).
+    /// In SCHEDOP_poll: blocked until one of `pollPorts` is pending (with several or none
+    /// listed, until any event of the domain, as Xen's poll_evtchn -1), an interrupt, or
+    /// `pollDeadline` (machine counter ticks) passes.
+    var polling = false
     var pollPorts: [UInt32] = []
     var pollDeadline: UInt64? = nil
+    /// Its runstate, and where the guest wants it (VCPUOP_register_runstate_memory_area).
+    var runstate = Runstate()
+    var runstateArea: RunstateArea? = nil
     /// When the vCPU was last loaded (counter ticks), for accounting.
     var loadedAt: UInt64 = 0
 

@@ -34,11 +34,19 @@ enum XenABI {
     enum Sched {
         static let yield: UInt64 = 0, block: UInt64 = 1, shutdown: UInt64 = 2, poll: UInt64 = 3
         static let remoteShutdown: UInt64 = 4, shutdownCode: UInt64 = 5, watchdog: UInt64 = 6
+        /// The most ports one SCHEDOP_poll takes (Xen's "fairly arbitrary limit").
+        static let maxPollPorts: UInt32 = 128
     }
 
     enum VCPUOp {
         static let up: UInt64 = 1, down: UInt64 = 2, isUp: UInt64 = 3
         static let registerRunstateMemoryArea: UInt64 = 5, registerVCPUInfo: UInt64 = 10
+    }
+
+    /// vm_assist commands and the one type Arm has (xen.h VMASST_*).
+    enum VMAssist {
+        static let enable: UInt64 = 0, disable: UInt64 = 1
+        static let runstateUpdateFlag: UInt64 = 5
     }
 
     enum Memory {
@@ -75,6 +83,8 @@ enum XenABI {
         static let mapGrantRef: UInt64 = 0, unmapGrantRef: UInt64 = 1, setupTable: UInt64 = 2
         static let transfer: UInt64 = 4, copy: UInt64 = 5, querySize: UInt64 = 6
         static let setVersion: UInt64 = 8, getVersion: UInt64 = 10
+        /// GNTTABOP_ARG_SHIFT: cmd bits from here up carry cache_flush's continuation state.
+        static let argShift: UInt64 = 12
     }
 
     /// Layout of shared_info and vcpu_info on Arm (XEN_LEGACY_MAX_VCPUS 1, 64-bit words,

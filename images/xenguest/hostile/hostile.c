@@ -85,7 +85,9 @@ static u64 arg(void) {
 
 /* Hypercalls with random numbers, commands and arguments. Skipped: SCHEDOP_block/shutdown/
  * poll (we would stop ourselves), memory_op decrease/populate/add_to_physmap (they could
- * unmap our own code), console writes (garbage on the console). */
+ * unmap our own code), console writes (garbage on the console). grant_table_op batches
+ * get counts that stay inside scratch: a batch of any length is carried out (in pieces),
+ * and its statuses would be written over our own code and stack. */
 static void random_hypercalls(int n) {
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < 8192; j += 8) *(u64 *)(scratch + j) = rnd();
@@ -94,6 +96,12 @@ static void random_hypercalls(int n) {
         if (op == 29 && cmd >= 1 && cmd <= 3) continue;
         if (op == 12 && ((cmd & 63) == 1 || (cmd & 63) == 6 || (cmd & 63) == 7)) continue;
         if (op == 18 && cmd == 0) continue;
+        if (op == 20) {
+            u64 count = rnd() % 4 ? rnd() % 200 : 0x80000000ul | rnd();   /* or negative: -EINVAL */
+            hypercall((long)op, cmd, (u64)scratch, count, arg(), arg());
+            calls++;
+            continue;
+        }
         hypercall((long)op, cmd, arg(), arg(), arg(), arg());
         calls++;
     }
@@ -128,7 +136,8 @@ static void targeted(void) {
     }
     struct gnttab_unmap_grant_ref u = { GUEST_MAGIC_BASE, 0, (u32)rnd(), 0 };
     gnttab_op(GNTTABOP_unmap_grant_ref, &u, 1);
-    gnttab_op(GNTTABOP_map_grant_ref, scratch, 100000);                    /* huge count */
+    gnttab_op(GNTTABOP_map_grant_ref, (void *)0xdead0000ul, 100000);       /* huge count, unreadable */
+    gnttab_op(GNTTABOP_map_grant_ref, scratch, 0xfffffff0u);               /* negative count */
     gnttab_op(GNTTABOP_copy, (void *)0xdead0000ul, 4000);
     struct gnttab_copy c = { { 8, 2, 0 }, { (u64)scratch >> 12, DOMID_SELF, 0 }, 4096, GNTCOPY_source_gref, 0 };
     gnttab_op(GNTTABOP_copy, &c, 1);                                       /* read pong's page */
@@ -178,6 +187,17 @@ static void targeted(void) {
     if (hypercall(__HYPERVISOR_sched_op, 4, (u64)&rs, 0, 0, 0) == 0) fail("remote_shutdown of dom 1", 0);
 }
 
+/* A console_io flood (the hypervisor lets a burst through, then suppresses), with a
+ * terminal escape sequence the hypervisor must not pass on. */
+static void console_flood(void) {
+    static char line[] = "hostile: console flood \x1b[2J00\n";
+    for (int i = 0; i < 100; i++) {
+        line[sizeof line - 4] = (char)('0' + i / 10);
+        line[sizeof line - 3] = (char)('0' + i % 10);
+        hypercall(__HYPERVISOR_console_io, 0, sizeof line - 1, (u64)line, 0, 0);
+    }
+}
+
 /* SGIs to ourselves through ICC_SGI1R_EL1, taken with interrupts on; then a masked storm. */
 static void __attribute__((unused)) sgi_storm(void) {
     for (int i = 0; i < 200; i++) {
@@ -215,6 +235,7 @@ int main(u64 dtb) {
     for (int round = 1; round <= HOSTILE_ROUNDS; round++) {
         wild_accesses();
         random_hypercalls(300);
+        console_flood();
         targeted();
         sgi_storm();
         gic_init_ppi(31);                                  /* our own garbage may have disabled it */
