@@ -248,8 +248,8 @@ public final class Machine {
     /// Makes `run` return `.stopRequested` at the end of the current CPU slice.
     public func requestStop() { stopFlag = true }
 
-    /// The gdb stub's deterministic mode: CPUs run instruction by instruction and `run`
-    /// stops exactly at its limit. (Without it a limit stops at the next block boundary.)
+    /// The gdb stub's deterministic mode (and that of replay fingerprints taken at every
+    /// instruction): CPUs run instruction by instruction and `run` stops exactly at its limit. (Without it a limit stops at the next block boundary.)
     /// In both modes a slice that a stop cut short is resumed where it was cut, so a run
     /// stopped and resumed anywhere executes exactly as one that was not, which reverse
     /// execution, snapshots and replay checkpoints rely on.
@@ -329,7 +329,7 @@ public final class Machine {
                     cursor = i
                     if exact {
                         if exit == .budget { c.takePendingInterruptNow() }   // stop after an interrupt entry
-                        return handle(exit, cpu: i) ?? (now >= until ? .timeReached : .instructionLimit)
+                        if let stop = handle(exit, cpu: i) { return stop }
                     }
                     if stopFlag { return .stopRequested }
                     if executed >= limit { return .instructionLimit }

@@ -69,7 +69,7 @@ func runHVSimInteractively(_ args: [String], lines: [String], prompt: String = "
         defer { try? FileManager.default.removeItem(atPath: f) }
         try Data(try changed.encoded()).write(to: URL(fileURLWithPath: f))
         let (d, _, dErr) = try runHVSim(["replay", f], input: "")
-        #expect(d == 1 && dErr.contains("replay diverged: ") && dErr.contains("(the last fingerprint that matched)"), "\(dErr)")
+        #expect(d == 1 && dErr.contains("replay diverged: ") && dErr.contains("(the last fingerprint that matched; there: cpu0 EL1 pc 0x"), "\(dErr)")
         let after = try #require(count(after: "after instruction", in: dErr)), by = try #require(count(after: "by instruction", in: dErr))
         #expect(by > after && by - after <= (1 << 20) + 4096, "\(dErr)")
     }
@@ -137,6 +137,22 @@ func runHVSimInteractively(_ args: [String], lines: [String], prompt: String = "
         #expect((8192..<8192 + 4096).contains(matched) && (12288..<12288 + 4096).contains(by), "\(xErr)")
         let (y, _, yErr) = try runHVSim(["replay", log], input: "")
         #expect(y == 0 && yErr.contains("replay matches the recording (") && !yErr.contains("(0 fingerprints"), "\(yErr)")
+
+        // Fingerprints every instruction (record and replay step one at a time): the replay
+        // names the one instruction after which the state went another way.
+        let (es, _, eErr) = try runHVSim(["record", "-o", log, "--fingerprint-every", "1", "--el", "2",
+                                          "--semihosting", "--cpus", "2", "--kernel", guest], input: "")
+        #expect(es == 0, "\(eErr)")
+        var each = try RunLog(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: log))), name: log)
+        let (e0, _, e0Err) = try runHVSim(["replay", log], input: "")
+        #expect(e0 == 0, "\(e0Err)")
+        let q = try #require(each.events.firstIndex { $0.kind == .fingerprints })
+        try #require(each.events[q].payload.count > 4 * 5001)
+        each.events[q].payload[4 * 5000] ^= 1     // the fingerprint after instruction 5001
+        try Data(try each.encoded()).write(to: URL(fileURLWithPath: f))
+        let (z, _, zErr) = try runHVSim(["replay", f], input: "")
+        #expect(z == 1 && zErr.contains("after instruction 5000 (the last fingerprint that matched; there: cpu0 EL2 pc 0x"), "\(zErr)")
+        #expect(zErr.contains("and by instruction 5001, where the replay has cpu0 EL2 pc 0x"), "\(zErr)")
     }
 
     /// A file's identity is hashed in pieces; the pieces' sizes do not change the hash.

@@ -5,7 +5,9 @@ import Emu
 /// recorder keeps a 32-bit hash of the CPUs' architectural state, the virtual time and
 /// every device access so far (`Bus.ioDigest`: what was printed, sent to a disk, told to
 /// the interrupt controller); the replay computes the same at the same counts (observing
-/// does not change the run) and stops at the first that differs. Four bytes per million
+/// does not change the run) and stops at the first that differs. A spacing of 1 runs record
+/// and replay instruction by instruction (the machine's exact mode), which places a
+/// divergence at one instruction, at a cost of 4 bytes each. Four bytes per million
 /// instructions keep a busy minute's log near 60 KB. All of RAM is compared at the sparser
 /// checkpoints: hashing it this often would cost more than recording may.
 enum Fingerprints {
@@ -32,10 +34,24 @@ enum Fingerprints {
         return out
     }
 
-    /// Where each CPU is: "cpu0 EL1 pc 0xffff8000080a1b2c, cpu1 off".
-    static func positions(_ machine: Machine) -> String {
-        machine.cpus.map { c in
-            machine.state[c.index] == .off ? "cpu\(c.index) off" : "cpu\(c.index) EL\(c.el) pc 0x\(String(c.pc, radix: 16))"
-        }.joined(separator: ", ")
+    /// Where each CPU is, kept without allocating (a replay notes it at every match).
+    struct Positions: CustomStringConvertible {
+        private var pc: [UInt64] = [], el: [UInt64] = [], off: [Bool] = []
+
+        mutating func take(_ machine: Machine) {
+            if pc.count != machine.cpus.count {
+                pc = Array(repeating: 0, count: machine.cpus.count); el = pc
+                off = Array(repeating: false, count: machine.cpus.count)
+            }
+            for c in machine.cpus {
+                pc[c.index] = c.pc; el[c.index] = UInt64(c.el); off[c.index] = machine.state[c.index] == .off
+            }
+        }
+
+        /// "cpu0 EL1 pc 0xffff8000080a1b2c, cpu1 off".
+        var description: String {
+            pc.indices.map { off[$0] ? "cpu\($0) off" : "cpu\($0) EL\(el[$0]) pc 0x\(String(pc[$0], radix: 16))" }
+                .joined(separator: ", ")
+        }
     }
 }

@@ -13,6 +13,7 @@ public final class Recorder {
         ram = RAMDigest(machine: machine)
         log = RunLog(header: header)
         if header.fingerprintEvery > 0 {
+            machine.exact = header.fingerprintEvery == 1
             machine.observe(every: header.fingerprintEvery) { [unowned self] _ in prints.append(Fingerprints.take(machine)) }
         }
         machine.onType = { [unowned self] bytes in
@@ -68,14 +69,17 @@ public final class Replayer {
     private let prints: [UInt32]
     public private(set) var fingerprintsVerified = 0
     private var lastMatch: UInt64 = 0
+    private var matchedAt = Fingerprints.Positions()
 
     public init(machine: Machine, log: RunLog) {
         self.machine = machine
         self.log = log
         ram = RAMDigest(machine: machine)
         prints = Fingerprints.all(in: log)
+        matchedAt.take(machine)
         machine.pollInput = { [unowned self] _ in deliver() }
         if log.header.fingerprintEvery > 0 {
+            machine.exact = log.header.fingerprintEvery == 1
             machine.observe(every: log.header.fingerprintEvery) { [unowned self] n in compareFingerprint(at: n) }
         }
     }
@@ -88,6 +92,7 @@ public final class Replayer {
         }
         fingerprintsVerified += 1
         lastMatch = n
+        matchedAt.take(machine)
     }
 
     /// Records the first divergence and stops the run. With fingerprints and `placed`, the
@@ -97,8 +102,10 @@ public final class Replayer {
         guard divergence == nil else { return }
         divergence = why
         if placed && log.header.fingerprintEvery > 0 {
-            divergence! += " after instruction \(lastMatch) (the last fingerprint that matched) and by instruction "
-                + "\(machine.instructions), where the replay has \(Fingerprints.positions(machine))"
+            var now = Fingerprints.Positions()
+            now.take(machine)
+            divergence! += " after instruction \(lastMatch) (the last fingerprint that matched; there: \(matchedAt)) "
+                + "and by instruction \(machine.instructions), where the replay has \(now)"
         }
         machine.requestStop()
     }
