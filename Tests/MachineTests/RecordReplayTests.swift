@@ -74,6 +74,20 @@ func runHVSimInteractively(_ args: [String], lines: [String], prompt: String = "
         #expect(by > after && by - after <= (1 << 20) + 4096, "\(dErr)")
     }
 
+    /// A run of the hosted hypervisor with two Linux domUs replays with every fingerprint
+    /// and checkpoint matching (what each domain prints is fingerprinted; the hypervisor's
+    /// own notices, some of which depend on the host's terminal, are not).
+    @Test func hypervisorRunReplays() throws {
+        try LinuxImages.require()
+        let log = temp("xen.hvrec")
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let (status, _, err) = try runHVSim(["record", "-o", log, "--hypervisor", "--config",
+                                             Repo.path("examples/hypervisor/linux.cfg"), "--max-insns", "200000000"], input: "")
+        #expect(status == 4, "\(err)")   // stopped at --max-insns
+        let (r, _, rErr) = try runHVSim(["replay", log], input: "")
+        #expect(r == 4 && rErr.contains("replay matches the recording (") && !rErr.contains("(0 fingerprints"), "\(rErr)")
+    }
+
     /// Bad recordings are refused with one clear line and status 2; a recording whose
     /// checkpoint does not match what the run computes is reported as a divergence.
     @Test func badRecordingsAreRefused() throws {
