@@ -12,8 +12,7 @@ import Hypervisor
     /// Runs batch (and `others`) until batch stopped; the grant_table_op calls batch made
     /// (one per piece), and `watch`'s run time at the first and the last of them.
     func run(pcpus: Int, others: [DomainConfig] = []) throws -> (out: String, gnttabCalls: Int, watched: [UInt64]) {
-        var batch = DomainConfig(name: "batch", memoryKiB: 16 << 10, vcpus: 1, kernel: .file(try H.guest("batch")))
-        batch.vpl011 = true
+        let batch = try H.consoleGuest("batch", vcpus: 1)
         var mc = MachineConfig()
         mc.cpus = pcpus
         mc.ramSize = 256 << 20

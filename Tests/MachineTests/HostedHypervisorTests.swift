@@ -15,6 +15,13 @@ import Hypervisor
         return p
     }
 
+    /// A domain of the bare-metal test guest `name` (16 MiB) with a vpl011 console.
+    static func consoleGuest(_ name: String, vcpus: Int) throws -> DomainConfig {
+        var d = DomainConfig(name: name, memoryKiB: 16 << 10, vcpus: vcpus, kernel: .file(try guest(name)))
+        d.vpl011 = true
+        return d
+    }
+
     /// Boots `domains` on `pcpus` pCPUs and runs until every domain stopped (or the limit).
     static func run(_ domains: [DomainConfig], pcpus: Int = 1, ram: UInt64 = 256 << 20,
                     limit: UInt64 = 50_000_000) throws -> (Machine, StopReason, String) {
@@ -30,9 +37,7 @@ import Hypervisor
     }
 
     @Test func helloDomainRunsHypercallsAndPowersOff() throws {
-        var d = DomainConfig(name: "hello", memoryKiB: 16 << 10, vcpus: 1, kernel: .file(try Self.guest("hello")))
-        d.vpl011 = true
-        let (m, stop, out) = try Self.run([d])
+        let (m, stop, out) = try Self.run([try Self.consoleGuest("hello", vcpus: 1)])
         #expect(out.contains("[hello] xenguest hello: started"), "\(out)")
         #expect(out.contains("[hello] xen_version 4.12"))
         #expect(out.contains("[hello] console_io says hello"))

@@ -9,11 +9,7 @@ import Hypervisor
 @Suite(.serialized) struct HostedPollTests {
     typealias H = HostedHypervisorTests
 
-    static func polltime() throws -> DomainConfig {
-        var d = DomainConfig(name: "polltime", memoryKiB: 16 << 10, vcpus: 2, kernel: .file(try H.guest("polltime")))
-        d.vpl011 = true
-        return d
-    }
+    static func polltime() throws -> DomainConfig { try H.consoleGuest("polltime", vcpus: 2) }
 
     /// How late each timed poll woke (ns), from the guest's "late by N ns" lines.
     static func lateness(_ out: String) -> [UInt64] {

@@ -9,11 +9,7 @@ import Hypervisor
 @Suite(.serialized) struct HostedRunstateTests {
     typealias H = HostedHypervisorTests
 
-    static func runstate() throws -> DomainConfig {
-        var d = DomainConfig(name: "runstate", memoryKiB: 16 << 10, vcpus: 2, kernel: .file(try H.guest("runstate")))
-        d.vpl011 = true
-        return d
-    }
+    static func runstate() throws -> DomainConfig { try H.consoleGuest("runstate", vcpus: 2) }
 
     /// Runs until the runstate domain stopped; its console.
     func run(_ domains: [DomainConfig], pcpus: Int) throws -> String {

@@ -73,11 +73,7 @@ import Hypervisor
         return (endA, String(decoding: outA.bytes, as: UTF8.self), restA)
     }
 
-    static func domain(_ image: String) throws -> DomainConfig {
-        var d = DomainConfig(name: image, memoryKiB: 16 << 10, vcpus: 1, kernel: .file(try H.guest(image)))
-        d.vpl011 = true
-        return d
-    }
+    static func domain(_ image: String) throws -> DomainConfig { try H.consoleGuest(image, vcpus: 1) }
 
     @Test func pingPongUnderCredit2RestoresExactly() throws {
         let config = HypervisorConfig(pcpus: 2, scheduler: .credit2, domains: [try Self.domain("ping"), try Self.domain("pong")])
