@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 @testable import Machine
+import Emu
 @testable import Hypervisor
 
 /// A vCPU's virtual timer (PPI 27) while the scheduler moves the vCPU between pCPUs
@@ -60,7 +61,7 @@ import Foundation
             problems += Self.timerProblems(hv)
         }
         let out = String(decoding: bytes, as: UTF8.self)
-        print("vtimer next to two busy domains on 2 pCPUs: loaded \(loads) times, \(moves) on the other pCPU with its timer armed; "
+        print("vtimer next to two busy domains on 2 pCPUs, \(m.instructions) instructions: loaded \(loads) times, \(moves) on the other pCPU with its timer armed; "
               + (out.split(separator: "\n").first { $0.contains("rounds,") }.map(String.init) ?? "no summary"))
         #expect(moves >= 20, "the vCPU hardly moved with its timer armed (\(moves) of \(loads) loads): the test proves nothing")
         #expect(problems.count == 0, "\(problems.prefix(5))")
@@ -71,5 +72,56 @@ import Foundation
         // due, and the vCPU runs at most a Credit2 slice (10 ms) later.
         let late = out.components(separatedBy: "late by at most ").dropFirst().compactMap { UInt64($0.prefix { $0.isNumber }) }
         #expect(late.count == 1 && late[0] <= 11_000_000, "late by \(late) ns")
+    }
+
+    // MARK: Snapshots
+
+    /// A snapshot taken while a pCPU keeps vCPU 0's timer (it is off every pCPU) restores
+    /// exactly: the same console output and end state through the moves that follow, to
+    /// the guest's end.
+    @Test func snapshotWithAKeptTimerRestoresExactly() throws {
+        let config = HypervisorConfig(pcpus: 2, domains: try Self.domains())
+        let (m, _) = try HypervisorSnapshotTests.boot(config)
+        let hv = try #require(m.hypervisor)
+        let t = hv.domains[0].vcpus[0]
+        // Past the guest's start, the first point (in steps of 100k) where a pCPU keeps it.
+        _ = m.run(limit: 2_000_000)
+        while !hv.pcpus.contains(where: { $0.timers.contains { $0.vcpu === t } }) && m.instructions < 60_000_000 {
+            _ = m.run(limit: 100_000)
+        }
+        #expect(t.pcpu == nil && m.instructions < 60_000_000, "vCPU 0's timer is never kept by a pCPU")
+        let at = m.instructions
+        // The guest ends after about 75 M instructions; the busy domains run on.
+        let (end, _, rest) = try HypervisorSnapshotTests.roundTrip(config, at: at, limit: 90_000_000)
+        #expect(end.stop == .instructionLimit)
+        #expect(rest.contains("[vtimer] vtimer: PASS"), "\(rest)")
+        print("vtimer snapshot at \(at) instructions, restored and run to \(end.instructions)")
+    }
+
+    /// A state in which a pCPU keeps the timer of a vCPU that is loaded, or two pCPUs keep
+    /// one vCPU's timer (as the hypervisor left them before that was fixed), is refused.
+    @Test func snapshotWithAStrayTimerIsRefused() throws {
+        let config = HypervisorConfig(pcpus: 2, domains: try Self.domains())
+        func refused(_ stray: (HostedHypervisor) throws -> Void) throws -> String {
+            let (a, _) = try HypervisorSnapshotTests.boot(config)
+            _ = a.run(limit: 3_000_000)
+            try stray(try #require(a.hypervisor))
+            let (b, _) = try HypervisorSnapshotTests.boot(config)
+            let e = try #require(throws: StateError.self) { try b.restoreState(a.saveState()) }
+            return e.description
+        }
+        let loaded = try refused { hv in
+            let v = try #require(hv.pcpus[0].current)
+            hv.pcpus[1].timers.append((deadline: .max, vcpu: v))
+        }
+        #expect(loaded.contains("pCPU 1 keeps the timer of d"), "\(loaded)")
+        #expect(loaded.contains("which is loaded"), "\(loaded)")
+        let twice = try refused { hv in
+            let v = hv.domains[0].vcpus[1]          // vCPU 1 waits blocked in SCHEDOP_poll
+            try #require(v.pcpu == nil)
+            hv.pcpus[0].timers.append((deadline: .max, vcpu: v))
+            hv.pcpus[1].timers.append((deadline: .max, vcpu: v))
+        }
+        #expect(twice.contains("pCPU 1 keeps the timer of d1v1, which another pCPU keeps too"), "\(twice)")
     }
 }
