@@ -88,7 +88,7 @@ extension HostedHypervisor {
         c.st.pointee.cntvoffEL2 = d.counterOffset
         c.st.pointee.vmpidrEL2 = v.mpidr
         v.context.load(into: c)
-        pc.timers.removeAll { $0.vcpu === v }
+        stopVirtualTimer(v)
         v.pcpu = pc.index
         v.loadedAt = pc.now
         pc.current = v
@@ -113,6 +113,15 @@ extension HostedHypervisor {
         ICH.write(c, ICH.hcr, 0)
         v.pcpu = nil
         pc.current = nil
+    }
+
+    /// Takes `v`'s virtual timer off the pCPU that keeps it while `v` is off every pCPU
+    /// (Xen's stop_timer in virt_timer_restore). That is the pCPU `v` left, which need not
+    /// be the one it is loaded on next: the scheduler moves vCPUs. Left behind, the timer
+    /// would raise a stray interrupt there, and mask the vCPU's timer if it is off its
+    /// pCPU again then. The pCPU's CNTHP may stay armed for it: it then finds nothing due.
+    func stopVirtualTimer(_ v: VCPU) {
+        for pc in pcpus { pc.timers.removeAll { $0.vcpu === v } }
     }
 
     /// Arms the pCPU's hypervisor timer (CNTHP) for its next deadline.

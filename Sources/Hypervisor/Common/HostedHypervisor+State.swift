@@ -66,6 +66,14 @@ extension HostedHypervisor: StateSaving {
         for (p, v) in loaded.enumerated() where v != nil && v!.pcpu != p {
             throw StateError("hypervisor state: pCPU \(p) runs d\(v!.domain.id)v\(v!.id), which is not on it")
         }
+        // A vCPU's virtual timer is the CPU's while it is loaded, else kept by one pCPU.
+        var kept = Set<ObjectIdentifier>()
+        for (p, list) in timers.enumerated() {
+            for t in list where t.vcpu.pcpu != nil || !kept.insert(ObjectIdentifier(t.vcpu)).inserted {
+                throw StateError("hypervisor state: pCPU \(p) keeps the timer of d\(t.vcpu.domain.id)v\(t.vcpu.id), "
+                                 + (t.vcpu.pcpu != nil ? "which is loaded" : "which another pCPU keeps too"))
+            }
+        }
         let focus = try r.int(), escapes = try r.int(), vmid = try r.u64(), at = try r.int(), time = try r.u64()
         guard focus >= 0, (0...2).contains(escapes), vmid < 1 << 16, at >= 0 && at < pcpus.count else {
             throw StateError("hypervisor state: console focus \(focus), escapes \(escapes), VMID \(vmid) or pCPU \(at) out of range")
