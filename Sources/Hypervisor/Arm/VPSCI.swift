@@ -31,6 +31,7 @@ extension HostedHypervisor {
             let mask: UInt64 = fn == PSCI.cpuOn32 ? 0xffff_ffff : ~0
             guard let t = target(c[1] & mask) else { return ret(PSCI.invalidParameters) }
             if t.online { return ret(PSCI.alreadyOn) }
+            stopVirtualTimer(t)          // a timer left from before CPU_OFF is not the new context's
             t.context = VCPUContext(entry: c[2] & mask, x0: c[3] & mask)
             t.online = true
             ret(PSCI.success)
