@@ -303,11 +303,15 @@ public final class Machine {
                     c.st.pointee.timeOffset = now &- c.st.pointee.icount
                 }
                 let before = c.st.pointee.icount
-                var budget = min(sliceEnd - before, limit - executed, until - now)
-                if let l = cpuLimit, l.cpu == i { budget = min(budget, l.icount > before ? l.icount - before : 0) }
-                if let o = observer { budget = min(budget, o.next &- min(instructions, o.next)) }
+                // The slice ends at the first block boundary after `sliceEnd` (as the fast loop
+                // can end it); a stop before or at it is exact when stepping.
+                let toEnd = sliceEnd &- before
+                var stop = min(limit - executed, until - now)
+                if let l = cpuLimit, l.cpu == i { stop = min(stop, l.icount > before ? l.icount - before : 0) }
+                if let o = observer { stop = min(stop, o.next &- min(instructions, o.next)) }
+                let budget = min(toEnd, stop)
                 running = c
-                let exit = c.run(budget, resume: resuming && !exact)
+                let exit = c.run(budget, resume: resuming, toBlockEnd: toEnd < stop)
                 running = nil
                 let ran = c.st.pointee.icount - before
                 executed += ran
@@ -318,12 +322,13 @@ public final class Machine {
                     observer?.next = (n / o.every + 1) * o.every
                     o.body(n)
                 }
-                // A stop inside the slice (a limit, the observer, in exact mode a breakpoint)
-                // keeps the rest of it, which this CPU runs next with nothing in between: no
+                // A stop inside the slice (a limit, the observer, in exact mode a breakpoint;
+                // when stepping, also one at `sliceEnd` in straight-line code) keeps the rest of it, which this CPU runs next with nothing in between: no
                 // device update, no poll. A CPU that reaches `cpuLimit` as its slice ends
                 // stops when it next runs (budget 0): a position is where the CPU is about
                 // to run its next instruction.
-                let cut = exit == .budget ? ran >= budget && before &+ ran < sliceEnd : exact && exit == .breakpoint
+                let cut = exit == .budget ? ran >= budget && (before &+ ran < sliceEnd || c.st.pointee.midStraight)
+                                          : exact && exit == .breakpoint
                 if cut {
                     pendingSliceEnd = sliceEnd
                     cursor = i

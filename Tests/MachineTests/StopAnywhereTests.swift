@@ -15,6 +15,17 @@ import Emu
         #expect(straight.run(limit: target) == .instructionLimit)
         let want = (straight.instructions, straight.stateHash(memory: true))
 
+        // Stepping (as for a breakpoint or a trace) and gdb's exact mode take interrupts at
+        // the same places as the fast loop, so they follow the same course.
+        let stepped = try make()
+        for c in stepped.cpus { c.breakpoints = [1] }      // never reached
+        #expect(stepped.run(limit: want.0) == .instructionLimit)
+        #expect(stepped.instructions == want.0 && stepped.stateHash(memory: true) == want.1)
+        let exact = try make()
+        exact.exact = true
+        #expect(exact.run(limit: want.0) == .instructionLimit)
+        #expect(exact.instructions == want.0 && exact.stateHash(memory: true) == want.1)
+
         let stopped = try make()
         var seen: [UInt64] = []
         stopped.observe(every: observeEvery) { seen.append($0) }

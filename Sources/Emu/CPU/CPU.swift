@@ -94,6 +94,8 @@ public final class CPU {
     /// Instruction by instruction: a run ends exactly at its budget and pending interrupts
     /// are looked at before every instruction (the gdb stub's deterministic mode).
     public var singleStepping = false
+    /// The current run's `toBlockEnd` (read by the stepping loop only).
+    var stepToBlockEnd = false
     /// DBGBVR/DBGBCR/DBGWVR/DBGWCR storage (16 each).
     let debugRegs: UnsafeMutablePointer<UInt64>
     /// ConditionHolds as a bit set per condition (see makeConditionTable).

@@ -63,9 +63,16 @@ public struct CPUState {
     public var checkInterrupts: Bool = true
     /// Ends the current `run` at the next block boundary (set together with checkInterrupts).
     public var exitRequest: Bool = false
-    /// The last run stopped at its budget on a branch inside a page, where an unbroken run
-    /// has no block boundary: the next run skips the boundary's checks once (Interpreter.swift).
+    /// The last run or step stopped where the fast loop has no block boundary (inside
+    /// straight-line code or a loop within a page): the next run skips the boundary's
+    /// checks once (Interpreter.swift).
     public var insideBlock: Bool = false
+    /// When stepping: the count at which the current step began, and whether it began
+    /// inside a block (what a watchpoint stop restores, so that resuming changes nothing).
+    public var stepStart: UInt64 = 0, stepStartInside: Bool = false
+    /// When stepping: the last step ended in straight-line code, where the fast loop cannot
+    /// stop; a run to a block's end goes on from here.
+    public var midStraight: Bool = false
     /// A watchpoint stopped the current instruction (with exitRequest): see Watchpoints.swift.
     public var watchStop: Bool = false
     /// Added to icount to give the machine's virtual time (the generic counter's source).

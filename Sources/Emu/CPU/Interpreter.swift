@@ -23,10 +23,14 @@ extension CPU {
     /// synchronous exception (fault, trap, UNDEFINED, BRK) counts as one step too, as does
     /// a failed instruction fetch: guest time always advances, even in an exception loop.
     /// Returns why it stopped. With `resume`, the run continues one that stopped at its
-    /// budget, as if it had not stopped: where that was inside a block (a loop within one
-    /// page), no block-boundary checks are made before going on.
-    public func run(_ budget: UInt64, resume: Bool = false) -> Exit {
-        if !resume { st.pointee.insideBlock = false }
+    /// budget, as if it had not stopped: where that was inside a block (straight-line code,
+    /// or a loop within one page), no block-boundary checks are made before going on.
+    /// Stepping makes the same checks at the same places as the fast loop; with `toBlockEnd`
+    /// it also ends where the fast loop would (at the first block boundary after the budget:
+    /// a machine's time slice), else exactly at the budget.
+    public func run(_ budget: UInt64, resume: Bool = false, toBlockEnd: Bool = false) -> Exit {
+        if !resume { st.pointee.insideBlock = false; st.pointee.midStraight = false }
+        stepToBlockEnd = toBlockEnd
         let exit = tracer != nil || hasBreakpoints || singleStepping ? interpretStepping(budget)
                                                                      : interpretFast(budget)
         // A watchpoint stopped an instruction before its access (Watchpoints.swift): the
@@ -35,6 +39,9 @@ extension CPU {
             st.pointee.watchStop = false
             st.pointee.exitRequest = false
             st.pointee.icount &-= 1
+            // Resuming runs the stopped instruction as it would have run (a step's own
+            // instruction; in the fast loop, one inside its block unless the block's first).
+            st.pointee.insideBlock = st.pointee.icount == st.pointee.stepStart ? st.pointee.stepStartInside : true
             return .breakpoint
         }
         return exit
@@ -114,13 +121,13 @@ extension CPU {
     /// A taken branch from slot `i` of the page at `pageVA` by `offset`: the slot to go on
     /// at when the target is in this page (and not `stepping`) while the budget lasts
     /// (`more`); otherwise nil, with the PC set to the target (the run goes back to the
-    /// block boundary). A branch that would have stayed but for the budget sets
-    /// `insideBlock`: the run stopped where its loop has no block boundary.
+    /// block boundary). A branch within the page that leaves anyway (the budget, a step)
+    /// sets `insideBlock`: the fast loop has no block boundary there.
     @_transparent
     private func branch(_ pageVA: UInt64, _ i: Int, _ offset: UInt64, stepping: Bool, more: Bool) -> Int? {
         let target = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ offset
-        if !stepping && target & ~0xfff == pageVA {
-            if more { return Int((target & 0xfff) &>> 2) }
+        if target & ~0xfff == pageVA {
+            if !stepping && more { return Int((target & 0xfff) &>> 2) }
             st.pointee.insideBlock = true
         }
         st.pointee.pc = target
@@ -134,15 +141,22 @@ extension CPU {
         let limit = icount &+ budget
         defer { st.pointee.icount = icount }
 
-        outer: while icount < limit {
+        // Stepping to a block's end: straight-line code goes on past the budget, as in the fast loop.
+        let toBlockEnd = stepping && stepToBlockEnd
+        if !stepping { st.pointee.midStraight = false }    // only stepping stops in straight-line code
+        outer: while icount < limit || (toBlockEnd && st.pointee.midStraight) {
+            let straight = stepping && st.pointee.midStraight
+            if stepping { st.pointee.midStraight = false }
             st.pointee.icount = icount
             if userMode, let (esr, far) = userException {
                 userException = nil
                 return .userException(esr: esr, far: far)
             }
-            if st.pointee.insideBlock {
-                // The last run stopped at its budget inside a block: go on as the loop would
-                // have, without a boundary's checks (so a stop there changes nothing).
+            let inside = st.pointee.insideBlock
+            if inside {
+                // The last step, or a run that stopped at its budget, ended inside a block: go
+                // on as the fast loop would have, without a boundary's checks. So stepping,
+                // tracing, gdb or a stop there change nothing: interrupts come at the same places.
                 st.pointee.insideBlock = false
             } else if st.pointee.checkInterrupts {
                 st.pointee.checkInterrupts = false
@@ -163,8 +177,14 @@ extension CPU {
             let tlbHere = tlbBase + ctx &* TLB.entries
             let startPC = st.pointee.pc
             if stepping {
+                st.pointee.stepStart = icount
+                st.pointee.stepStartInside = inside
                 if hasBreakpoints && breakpoints.contains(startPC) {
-                    if skipBreakpointAt == startPC { skipBreakpointAt = nil } else { return .breakpoint }
+                    if skipBreakpointAt == startPC { skipBreakpointAt = nil } else {
+                        st.pointee.insideBlock = inside      // resuming here goes on as before
+                        st.pointee.midStraight = straight
+                        return .breakpoint
+                    }
                 }
                 tracer?(self, startPC)
             }
@@ -646,6 +666,8 @@ extension CPU {
                 i &+= 1
                 if stepping {
                     st.pointee.pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
+                    st.pointee.insideBlock = i < CodeCache.slotsPerPage   // the fast loop goes on here, but at a page's end
+                    st.pointee.midStraight = st.pointee.insideBlock
                     continue outer
                 }
             }
