@@ -143,6 +143,22 @@ static void wfi_until_kicked(u64 ns) {
     irqs_on();
 }
 
+static void wait_kicked(void) { wfi_until_kicked(500000); }
+static void wait_poll(void) { poll_for(300000); }
+
+/* Arms the timer `arm_us` ahead, waits with `wait` (woken before it is due), then
+ * disables it (if it had not fired yet, which makes the round conclusive): it must not
+ * fire afterwards. */
+static void disabled_after_wait(const char *what, int round, u64 arm_us, void (*wait)(void)) {
+    u64 f0 = fired;
+    arm(cntvct() + us(arm_us));
+    u64 d1 = deadline;
+    wait();
+    int before = change_before(d1, 0);
+    spin_until(d1 + us(3000));
+    settle(what, round, f0, 0, !before);
+}
+
 int main(u64 dtb) {
     print("vtimer: started\n");
     __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
@@ -192,13 +208,7 @@ int main(u64 dtb) {
 
         /* Blocked in WFI with the timer armed, woken by vCPU 1's SGI before it is due,
          * then the timer disabled: it must not fire. */
-        f0 = fired;
-        arm(cntvct() + us(4000));
-        d1 = deadline;
-        wfi_until_kicked(500000);
-        before = change_before(d1, 0);
-        spin_until(d1 + us(3000));
-        settle("WFI woken by an SGI, disabled", r, f0, 0, !before);
+        disabled_after_wait("WFI woken by an SGI, disabled", r, 4000, wait_kicked);
 
         /* The same, timer kept: it fires once, where the vCPU runs or waits by then. */
         f0 = fired;
@@ -209,13 +219,7 @@ int main(u64 dtb) {
 
         /* Blocked in SCHEDOP_poll with the timer armed, woken by the poll's timeout
          * first, then the timer disabled: it must not fire. */
-        f0 = fired;
-        arm(cntvct() + us(3000));
-        d1 = deadline;
-        poll_for(300000);
-        before = change_before(d1, 0);
-        spin_until(d1 + us(3000));
-        settle("poll, disabled", r, f0, 0, !before);
+        disabled_after_wait("poll, disabled", r, 3000, wait_poll);
 
         /* The same, timer kept: it fires once while the vCPU waits in WFI. */
         f0 = fired;
