@@ -249,10 +249,11 @@ public final class Machine {
     public func requestStop() { stopFlag = true }
 
     /// The gdb stub's deterministic mode (and that of replay fingerprints taken at every
-    /// instruction): CPUs run instruction by instruction and `run` stops exactly at its limit. (Without it a limit stops at the next block boundary.)
-    /// In both modes a slice that a stop cut short is resumed where it was cut, so a run
-    /// stopped and resumed anywhere executes exactly as one that was not, which reverse
-    /// execution, snapshots and replay checkpoints rely on.
+    /// instruction): CPUs run instruction by instruction and `run` stops exactly at its
+    /// limit (without it, at the next block boundary). In both modes a slice that a stop cut
+    /// short is resumed where it was cut, and stepping takes interrupts where the fast loop
+    /// does, so a run stopped and resumed anywhere executes exactly as one that was not,
+    /// which reverse execution, snapshots and replay fingerprints rely on.
     public var exact = false { didSet { for c in cpus { c.singleStepping = exact } } }
     /// Where the slice a stop cut short ends (its CPU's instruction count); that CPU (at
     /// `cursor`) continues it first. Part of the machine's state.
@@ -323,10 +324,11 @@ public final class Machine {
                     o.body(n)
                 }
                 // A stop inside the slice (a limit, the observer, in exact mode a breakpoint;
-                // when stepping, also one at `sliceEnd` in straight-line code) keeps the rest of it, which this CPU runs next with nothing in between: no
-                // device update, no poll. A CPU that reaches `cpuLimit` as its slice ends
-                // stops when it next runs (budget 0): a position is where the CPU is about
-                // to run its next instruction.
+                // when stepping, also one at `sliceEnd` in straight-line code) keeps the rest
+                // of it, which this CPU runs next with nothing in between: no device update,
+                // no poll. A CPU that reaches `cpuLimit` as its slice ends stops when it next
+                // runs (budget 0): a position is where the CPU is about to run its next
+                // instruction.
                 let cut = exit == .budget ? ran >= budget && (before &+ ran < sliceEnd || c.st.pointee.midStraight)
                                           : exact && exit == .breakpoint
                 if cut {
@@ -336,17 +338,12 @@ public final class Machine {
                         if exit == .budget { c.takePendingInterruptNow() }   // stop after an interrupt entry
                         if let stop = handle(exit, cpu: i) { return stop }
                     }
-                    if stopFlag { return .stopRequested }
-                    if executed >= limit { return .instructionLimit }
-                    if let l = cpuLimit, l.cpu == i, c.st.pointee.icount >= l.icount { return .instructionLimit }
-                    if now >= until { return .timeReached }
+                    if let stop = stopAsked(executed: executed, limit: limit, until: until, cpu: i) { return stop }
                     continue
                 }
                 devicesReached()
                 if let stop = handle(exit, cpu: i) { return stop }
-                if !exact && stopFlag { return .stopRequested }
-                if !exact && executed >= limit { return .instructionLimit }
-                if !exact, let l = cpuLimit, l.cpu == i, c.st.pointee.icount >= l.icount { return .instructionLimit }
+                if !exact, let stop = stopAsked(executed: executed, limit: limit, until: until, cpu: i) { return stop }
                 if now >= until { return .timeReached }
                 if now >= nextPoll, let poll = pollInput {
                     nextPoll = now &+ pollInterval
@@ -377,6 +374,16 @@ public final class Machine {
             now = deadline
             devicesReached()
         }
+    }
+
+    /// Why `run` stops after CPU `cpu`'s turn, if it does: a stop request, the instruction
+    /// limit, `cpuLimit` reached by that CPU, or the time `until`.
+    private func stopAsked(executed: UInt64, limit: UInt64, until: UInt64, cpu i: Int) -> StopReason? {
+        if stopFlag { return .stopRequested }
+        if executed >= limit { return .instructionLimit }
+        if let l = cpuLimit, l.cpu == i, cpus[i].st.pointee.icount >= l.icount { return .instructionLimit }
+        if now >= until { return .timeReached }
+        return nil
     }
 
     /// Lets the timer and RTC raise what is due at the current virtual time.

@@ -91,8 +91,8 @@ public final class CPU {
     public var watchpointHit: WatchpointHit? = nil
     /// Set by the machine to resume over the access that hit a watchpoint: (PC, icount).
     public var skipWatchpointAt: (pc: UInt64, icount: UInt64)? = nil
-    /// Instruction by instruction: a run ends exactly at its budget and pending interrupts
-    /// are looked at before every instruction (the gdb stub's deterministic mode).
+    /// Instruction by instruction: a run ends exactly at its budget (the gdb stub's
+    /// deterministic mode). Interrupts are still looked at only where the fast loop looks.
     public var singleStepping = false
     /// The current run's `toBlockEnd` (read by the stepping loop only).
     var stepToBlockEnd = false

@@ -134,8 +134,9 @@ extension CPU {
 
 extension CPU {
     /// Takes a pending unmasked interrupt now, as the interpreter does before the next
-    /// instruction (unless that is inside a block, where it does not look). The gdb stub's exact mode stops a CPU in this state, so that a
-    /// position reached by counting instructions is the one a breakpoint at the vector sees.
+    /// instruction (unless that is inside a block, where it does not look). The gdb stub's
+    /// exact mode stops a CPU in this state, so that a position reached by counting
+    /// instructions is the one a breakpoint at the vector sees.
     public func takePendingInterruptNow() {
         guard st.pointee.checkInterrupts, !st.pointee.exitRequest, !st.pointee.insideBlock, !userMode else { return }
         st.pointee.checkInterrupts = false

@@ -18,6 +18,15 @@ enum Fingerprints {
         return UInt32(truncatingIfNeeded: h.value ^ h.value >> 32)
     }
 
+    /// Calls `body` at each fingerprint point of a recording with spacing `every` (0: none);
+    /// a spacing of 1 puts the machine in its exact mode, to stop at every instruction.
+    /// Recorder and replayer both install it so, and so stop at the same points.
+    static func observe(_ machine: Machine, every: UInt64, _ body: @escaping (UInt64) -> Void) {
+        guard every > 0 else { return }
+        machine.exact = every == 1
+        machine.observe(every: every, body)
+    }
+
     static func encode(_ prints: [UInt32]) -> [UInt8] {
         var w = StateWriter()
         for p in prints { w.u32(p) }

@@ -12,9 +12,8 @@ public final class Recorder {
         self.machine = machine
         ram = RAMDigest(machine: machine)
         log = RunLog(header: header)
-        if header.fingerprintEvery > 0 {
-            machine.exact = header.fingerprintEvery == 1
-            machine.observe(every: header.fingerprintEvery) { [unowned self] _ in prints.append(Fingerprints.take(machine)) }
+        Fingerprints.observe(machine, every: header.fingerprintEvery) { [unowned self] _ in
+            prints.append(Fingerprints.take(machine))
         }
         machine.onType = { [unowned self] bytes in
             log.events.append(RunLog.Event(.input, poll: machine.polls, time: machine.now, payload: bytes))
@@ -78,10 +77,7 @@ public final class Replayer {
         prints = Fingerprints.all(in: log)
         matchedAt.take(machine)
         machine.pollInput = { [unowned self] _ in deliver() }
-        if log.header.fingerprintEvery > 0 {
-            machine.exact = log.header.fingerprintEvery == 1
-            machine.observe(every: log.header.fingerprintEvery) { [unowned self] n in compareFingerprint(at: n) }
-        }
+        Fingerprints.observe(machine, every: log.header.fingerprintEvery) { [unowned self] n in compareFingerprint(at: n) }
     }
 
     private func compareFingerprint(at n: UInt64) {

@@ -42,9 +42,9 @@ public struct RunLog: Equatable, Sendable {
         /// Checkpoint spacing: a checkpoint at the first poll after each this many million
         /// instructions (and at the first poll).
         public var checkpointEvery: UInt64
-        /// Fingerprint spacing in instructions (0: none): a 32-bit hash of the CPUs' state at
-        /// the first block boundary after each multiple, which places a divergence this
-        /// closely (see `Fingerprints`).
+        /// Fingerprint spacing in instructions (0: none): a 32-bit hash of the CPUs' state and
+        /// of every device access so far, at the first block boundary after each multiple,
+        /// which places a divergence this closely (see `Fingerprints`).
         public var fingerprintEvery: UInt64
         public init(arguments: [String], files: [FileIdentity], checkpointEvery: UInt64, fingerprintEvery: UInt64) {
             self.arguments = arguments; self.files = files
