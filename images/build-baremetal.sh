@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the bare-metal test guests and the benchmark guests:
 #   images/cache/baremetal/<test>.elf   (exceptions, mmu_stage1, mmu_stage2, tlb, smp, interrupts)
-#   images/cache/bench/<bench>.elf      (hash, lz)
+#   images/cache/bench/<bench>.elf      (hash, lz, mpi)
 # Idempotent; rebuilds everything every time (a few seconds). Fails loudly.
 # Extra CFLAGS for the benchmarks (e.g. -DITERS=1) can be given in BENCH_CFLAGS,
 # and OUT=<dir> puts the results elsewhere under images/cache.
@@ -68,6 +68,6 @@ for t in exceptions mmu_stage1 mmu_stage2 tlb smp interrupts; do
   build_one "$here/baremetal/$t" "$out/baremetal" "$t"
 done
 # shellcheck disable=SC2086
-for b in hash lz; do
+for b in hash lz mpi; do
   build_one "$here/bench/$b" "$out/bench" "$b" ${BENCH_CFLAGS:-}
 done

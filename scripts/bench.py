@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 HVSIM = ROOT / ".build/release/hvsim"
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 GUESTS = [("hash", "integer + memory hash over a 64 KiB buffer"),
-          ("lz", "branchy byte-oriented LZ77 compress/decompress")]
+          ("lz", "branchy byte-oriented LZ77 compress/decompress"),
+          ("mpi", "multi-precision multiply-subtract: the loop that takes half of a Linux boot")]
 
 
 

@@ -36,6 +36,9 @@ import Machine
         let lz = try boot("images/cache/bench/lz.elf")
         #expect(lz.stop == .poweredOff(status: 0))
         #expect(lz.console.contains("RESULT lz iters=200 size=35673 checksum=0x4ab66a3498b565ec"), "\(lz.console)")
+        let mpi = try boot("images/cache/bench/mpi.elf")
+        #expect(mpi.stop == .poweredOff(status: 0))
+        #expect(mpi.console.contains("RESULT mpi hash=0x615451342293c0a3"), "\(mpi.console)")
     }
 
     @Test func runsAreDeterministic() throws {

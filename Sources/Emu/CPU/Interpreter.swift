@@ -11,6 +11,11 @@
 @inline(__always) private func holds(_ table: UnsafePointer<UInt16>, _ c: UInt8, _ st: UnsafeMutablePointer<CPUState>) -> Bool {
     (table[Int(c)] &>> UInt16(st.pointee.nzcv >> 28)) & 1 != 0
 }
+/// The retired-instruction count once slot `i` of a straight run that began at slot
+/// `first` with the count at `base` has retired.
+@inline(__always) private func retired(_ base: UInt64, _ first: Int, _ i: Int) -> UInt64 {
+    base &+ UInt64(truncatingIfNeeded: i &- first &+ 1)
+}
 @inline(__always) private func wx32(_ x: UnsafeMutablePointer<UInt64>, _ i: UInt8, _ v: UInt64) {
     x[Int(i)] = v & 0xffff_ffff
 }
@@ -140,11 +145,17 @@ extension CPU {
         var icount = st.pointee.icount
         let limit = icount &+ budget
         defer { st.pointee.icount = icount }
+        // Inside a block the count is not kept per instruction: `base` is the count before
+        // slot `first` of the current straight run, and `retired(base, first, i)` the count
+        // with slot i retired. It is brought into `icount` whenever the block is left.
+        var base: UInt64 = 0, first = 0, i = 0, inBlock = false
 
         // Stepping to a block's end: straight-line code goes on past the budget, as in the fast loop.
         let toBlockEnd = stepping && stepToBlockEnd
         if !stepping { st.pointee.midStraight = false }    // only stepping stops in straight-line code
-        outer: while icount < limit || (toBlockEnd && st.pointee.midStraight) {
+        outer: while true {
+            if inBlock { icount = retired(base, first, i); inBlock = false }
+            guard icount < limit || (toBlockEnd && st.pointee.midStraight) else { break }
             let straight = stepping && st.pointee.midStraight
             if stepping { st.pointee.midStraight = false }
             st.pointee.icount = icount
@@ -197,7 +208,8 @@ extension CPU {
                 guard let c = fetchPage(startPC, ctx: ctx) else { icount &+= 1; continue outer }
                 slots = c
             }
-            var i = Int((startPC & 0xfff) >> 2)
+            i = Int((startPC & 0xfff) >> 2)
+            base = icount; first = i; inBlock = true
 
             inner: while true {
                 // Fields are read from the slot as they are used. A store may rewrite this
@@ -205,15 +217,13 @@ extension CPU {
                 // by value, so they keep their operands.
                 let sp = slots + i
                 var s: Slot { sp.pointee }
-                icount &+= 1
                 switch s.op {
                 // MARK: Interpreter control
                 case .undecoded:
                     decodeSlot(slots, i)
-                    icount &-= 1
                     continue inner
                 case .pageEnd:
-                    icount &-= 1
+                    i &-= 1     // the end slot is no instruction
                     st.pointee.pc = pageVA &+ 0x1000
                     continue outer
                 case .undefined:
@@ -525,45 +535,45 @@ extension CPU {
 
                 // MARK: Branches
                 case .b:
-                    if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
+                    if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
                     continue outer
                 case .bl:
                     wx(x, 30, pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ 4)
-                    if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
+                    if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
                     continue outer
                 case .bcond:
                     if holds(cond, s.x, st) {
-                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
+                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
                         continue outer
                     }
                 case .cbz64:
                     if rx(x, s.n) == 0 {
-                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
+                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
                         continue outer
                     }
                 case .cbnz64:
                     if rx(x, s.n) != 0 {
-                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
+                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
                         continue outer
                     }
                 case .cbz32:
                     if rx(x, s.n) & 0xffff_ffff == 0 {
-                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
+                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
                         continue outer
                     }
                 case .cbnz32:
                     if rx(x, s.n) & 0xffff_ffff != 0 {
-                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
+                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
                         continue outer
                     }
                 case .tbz:
                     if (rx(x, s.n) >> UInt64(s.x)) & 1 == 0 {
-                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
+                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
                         continue outer
                     }
                 case .tbnz:
                     if (rx(x, s.n) >> UInt64(s.x)) & 1 != 0 {
-                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: icount < limit) { i = j; continue inner }
+                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
                         continue outer
                     }
                 case .br, .ret:
@@ -582,22 +592,22 @@ extension CPU {
                 // MARK: Exception generation
                 case .svc:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    if userMode { st.pointee.pc = pc &+ 4; return .svcUser(imm: UInt16(s.imm)) }
+                    if userMode { st.pointee.pc = pc &+ 4; icount = retired(base, first, i); inBlock = false; return .svcUser(imm: UInt16(s.imm)) }
                     syncException(ec: EC.svc, iss: s.imm, pc: pc &+ 4)
                     continue outer
                 case .hvc:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    st.pointee.icount = icount
+                    st.pointee.icount = retired(base, first, i)
                     switch hypervisorCall(UInt16(s.imm), pc: pc) {
-                    case .exit(let e): return e
+                    case .exit(let e): icount = retired(base, first, i); inBlock = false; return e
                     case .undefined, .taken, .trapped: break
                     }
                     continue outer
                 case .smc:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    st.pointee.icount = icount
+                    st.pointee.icount = retired(base, first, i)
                     switch secureMonitorCall(UInt16(s.imm), pc: pc) {
-                    case .exit(let e): return e
+                    case .exit(let e): icount = retired(base, first, i); inBlock = false; return e
                     case .undefined, .trapped, .taken: break
                     }
                     continue outer
@@ -606,7 +616,7 @@ extension CPU {
                     continue outer
                 case .hlt:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    if semihosting && s.imm == 0xf000 { st.pointee.pc = pc &+ 4; return .semihosting }
+                    if semihosting && s.imm == 0xf000 { st.pointee.pc = pc &+ 4; icount = retired(base, first, i); inBlock = false; return .semihosting }
                     undefined(pc: pc)
                     continue outer
 
@@ -622,17 +632,20 @@ extension CPU {
                     st.pointee.event = true
                 case .sev:
                     st.pointee.pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ 4
+                    icount = retired(base, first, i); inBlock = false
                     return .sev
                 case .wfi, .wfe:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    st.pointee.icount = icount
+                    st.pointee.icount = retired(base, first, i)
                     if waitTrapped(wfe: s.op == .wfe, pc: pc) { continue outer }
                     st.pointee.pc = pc &+ 4
                     if s.op == .wfe {
                         if st.pointee.event { st.pointee.event = false; continue outer }
+                        icount = retired(base, first, i); inBlock = false
                         return .wfe
                     }
                     if interruptPending { st.pointee.checkInterrupts = true; continue outer }
+                    icount = retired(base, first, i); inBlock = false
                     return .wfi
                 case .msrImm:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
@@ -640,13 +653,13 @@ extension CPU {
                     continue outer
                 case .mrs:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    st.pointee.icount = icount
+                    st.pointee.icount = retired(base, first, i)
                     guard let reg = SysReg(rawValue: UInt16(s.imm & 0xffff)),
                           let v = readSysReg(reg, enc: UInt32(s.imm >> 16), rt: s.d, pc: pc) else { continue outer }
                     wx(x, s.d, v)
                 case .msr:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    st.pointee.icount = icount
+                    st.pointee.icount = retired(base, first, i)
                     guard let reg = SysReg(rawValue: UInt16(s.imm & 0xffff)),
                           writeSysReg(reg, enc: UInt32(s.imm >> 16), rt: s.n, value: rx(x, s.n), pc: pc) else {
                         continue outer
@@ -655,7 +668,7 @@ extension CPU {
                     continue outer
                 case .sys:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    st.pointee.icount = icount
+                    st.pointee.icount = retired(base, first, i)
                     if systemOp(s, pc: pc) { st.pointee.pc = pc &+ 4 }
                     continue outer
 
@@ -663,13 +676,15 @@ extension CPU {
                 case .fpsimd:
                     guard executeFPSIMD(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) else { continue outer }
                 }
-                i &+= 1
                 if stepping {
+                    icount = retired(base, first, i); inBlock = false
+                    i &+= 1
                     st.pointee.pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     st.pointee.insideBlock = i < CodeCache.slotsPerPage   // the fast loop goes on here, but at a page's end
                     st.pointee.midStraight = st.pointee.insideBlock
                     continue outer
                 }
+                i &+= 1
             }
         }
         // A trap to a hosted EL2 on the budget's last instruction is reported now, so the

@@ -116,6 +116,16 @@ extension CPU {
 
     /// MRS. Returns nil if an exception was taken instead.
     func readSysReg(_ r: SysReg, enc: UInt32, rt: UInt8, pc: UInt64) -> UInt64? {
+        // The commonest reads, at EL1, which no EL2 control traps: Linux's `current` (SP_EL0,
+        // SPSel = 1), its per-CPU offset (TPIDR_EL1) and the interrupt masks (DAIF).
+        if st.pointee.el == 1 {
+            switch r {
+            case .SP_EL0: if st.pointee.spsel == 1 { return st.pointee.spEL0 }
+            case .TPIDR_EL1: return st.pointee.tpidrEL1
+            case .DAIF: return st.pointee.daif
+            default: break
+            }
+        }
         // FPCR and FPSR follow the FP enable controls (CPACR_EL1.FPEN, CPTR_EL2.TFP).
         if (r == .FPCR || r == .FPSR) && fpAccessTrapped(pc: pc) { return nil }
         if let f = checkAccess(r, enc: enc, write: false) {

@@ -47,17 +47,12 @@
 }
 
 /// ExtendReg: UXTB/UXTH/UXTW/UXTX/SXTB/SXTH/SXTW/SXTX, then LSL by `shift` (0-4).
+/// Without branches: the option's low bits give the width, bit 2 the signedness (a
+/// switch here compiled to a jump table, one more indirect jump per register-offset access).
 @inline(__always) func extendReg(_ v: UInt64, _ option: UInt8, _ shift: UInt8) -> UInt64 {
-    let e: UInt64
-    switch option {
-    case 0: e = v & 0xff
-    case 1: e = v & 0xffff
-    case 2: e = v & 0xffff_ffff
-    case 4: e = signExtend(v, 8)
-    case 5: e = signExtend(v, 16)
-    case 6: e = signExtend(v, 32)
-    default: e = v
-    }
+    let drop = UInt64(64 &- (8 &<< (option & 3)))      // 56, 48, 32 or 0 bits above the field
+    let high = v &<< drop
+    let e = option & 4 != 0 ? UInt64(bitPattern: Int64(bitPattern: high) &>> Int64(drop)) : high &>> drop
     return e &<< UInt64(shift)
 }
 

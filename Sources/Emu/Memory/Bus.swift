@@ -21,9 +21,11 @@ public enum EmuError: Error, CustomStringConvertible {
 /// The physical address space: RAM banks and MMIO regions. Anything else is unmapped
 /// and an access to it is an external abort (DESIGN.md, "Memory").
 public final class Bus {
-    public private(set) var banks: [RAMBank] = []
+    // Read on every page walk and slow access: no dynamic exclusivity check (they are only
+    // appended to while the machine is built).
+    @exclusivity(unchecked) public private(set) var banks: [RAMBank] = []
     struct Region { let base: UInt64; let size: UInt64; let handler: MMIOHandler; let name: String }
-    private(set) var regions: [Region] = []
+    @exclusivity(unchecked) private(set) var regions: [Region] = []
 
     public init() {}
 

@@ -33,9 +33,10 @@ public enum TLB {
 /// through the slow path and invalidate the decoded copy.
 public final class CodeCache {
     let bus: Bus
-    private var pages: [UInt64: UnsafeMutablePointer<Slot>] = [:]
+    // Looked up on every code-page fill: no dynamic exclusivity check (used on one thread).
+    @exclusivity(unchecked) private var pages: [UInt64: UnsafeMutablePointer<Slot>] = [:]
     /// Every CPU's TLB (contexts × entries), to drop write permission on code pages.
-    var tlbs: [UnsafeMutablePointer<TLBEntry>] = []
+    @exclusivity(unchecked) var tlbs: [UnsafeMutablePointer<TLBEntry>] = []
     public private(set) var pagesDecoded = 0
 
     public static let slotsPerPage = 1024
