@@ -23,8 +23,13 @@ public enum TLB {
     @inline(__always) static func index(_ va: UInt64) -> Int { Int((va >> 12) & UInt64(entries - 1)) }
 
     /// Empties the tables of `contexts` in one CPU's TLB (`table` is its first entry).
+    /// Only the tags are reset: an entry is used only through a matching tag, and a fill
+    /// rewrites the rest. Linux flushes often (TLBI, TTBR writes); this halves the stores.
     static func clear(_ table: UnsafeMutablePointer<TLBEntry>, contexts: Range<Int>) {
-        (table + contexts.lowerBound * entries).update(repeating: TLBEntry(), count: contexts.count * entries)
+        let first = table + contexts.lowerBound * entries
+        for e in 0..<(contexts.count * entries) {
+            first[e].tagR = invalid; first[e].tagW = invalid; first[e].tagX = invalid
+        }
     }
 }
 
