@@ -118,6 +118,16 @@ extension CPU {
         return true
     }
 
+    /// Host address of a 16-byte pair access at `va` when it is 8-byte aligned, within one
+    /// page, and the TLB's entry allows it (as `load`/`store` check each half); else nil.
+    @_transparent
+    private func pairHost(_ tlb: UnsafeMutablePointer<TLBEntry>, _ va: UInt64, write: Bool) -> UnsafeMutableRawPointer? {
+        let e = tlb + TLB.index(va)
+        let tag = write ? e.pointee.tagW : e.pointee.tagR
+        guard tag == va & (~0xfff | 7) && va & 0xfff != 0xff8 else { return nil }
+        return UnsafeMutableRawPointer(bitPattern: UInt(va &+ e.pointee.addend))
+    }
+
     /// The two specialisations of `interpret`: `stepping` is a constant in each, so the
     /// fast one tests nothing per instruction.
     @inline(never) private func interpretFast(_ budget: UInt64) -> Exit { interpret(budget, stepping: false) }
@@ -499,6 +509,13 @@ extension CPU {
                 case .ldp32, .ldp64, .ldpsw:
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     let addr = address(s, pc: pc)
+                    // Both halves of an aligned 64-bit pair in one page: one TLB look-up.
+                    if s.op == .ldp64, let h = pairHost(tlbHere, addr, write: false) {
+                        let v1 = h.load(as: UInt64.self), v2 = (h + 8).load(as: UInt64.self)
+                        writeback(s, addr)
+                        wx(x, s.d, v1); wx(x, s.m, v2)
+                        break
+                    }
                     let size = s.op == .ldp64 ? 8 : 4
                     guard let v1 = load(addr, size, ctx: ctx, pc: pc, slot: s),
                           let v2 = load(addr &+ UInt64(size), size, ctx: ctx, pc: pc, slot: s) else { continue outer }
@@ -509,7 +526,10 @@ extension CPU {
                     let s = s   // the stores may rewrite this slot
                     let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
                     let addr = address(s, pc: pc)
-                    if s.op == .stp64 {
+                    if s.op == .stp64, let h = pairHost(tlbHere, addr, write: true) {
+                        h.storeBytes(of: rx(x, s.d), as: UInt64.self)
+                        (h + 8).storeBytes(of: rx(x, s.m), as: UInt64.self)
+                    } else if s.op == .stp64 {
                         guard store(addr, 8, rx(x, s.d), ctx: ctx, pc: pc, slot: s),
                               store(addr &+ 8, 8, rx(x, s.m), ctx: ctx, pc: pc, slot: s) else { continue outer }
                     } else {
