@@ -252,9 +252,9 @@ extension CPU {
                 case .addsImm32:
                     let (v, f) = addWithCarry32(rx(x, s.n), s.imm, 0); wx(x, s.d, v); st.pointee.nzcv = f
                 case .subsImm64:
-                    let (v, f) = addWithCarry64(rx(x, s.n), ~s.imm, 1); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract64(rx(x, s.n), s.imm); wx(x, s.d, v); st.pointee.nzcv = f
                 case .subsImm32:
-                    let (v, f) = addWithCarry32(rx(x, s.n), ~s.imm, 1); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract32(rx(x, s.n), s.imm); wx(x, s.d, v); st.pointee.nzcv = f
                 case .andImm64: wx(x, s.d, rx(x, s.n) & s.imm)
                 case .orrImm64: wx(x, s.d, rx(x, s.n) | s.imm)
                 case .eorImm64: wx(x, s.d, rx(x, s.n) ^ s.imm)
@@ -289,7 +289,7 @@ extension CPU {
                 case .addR64: wx(x, s.d, rx(x, s.n) &+ rx(x, s.m))
                 case .subR64: wx(x, s.d, rx(x, s.n) &- rx(x, s.m))
                 case .subsR64:
-                    let (v, f) = addWithCarry64(rx(x, s.n), ~rx(x, s.m), 1); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract64(rx(x, s.n), rx(x, s.m)); wx(x, s.d, v); st.pointee.nzcv = f
                 case .andR64: wx(x, s.d, rx(x, s.n) & rx(x, s.m))
                 case .orrR64: wx(x, s.d, rx(x, s.n) | rx(x, s.m))
                 case .eorR64: wx(x, s.d, rx(x, s.n) ^ rx(x, s.m))
@@ -297,7 +297,7 @@ extension CPU {
                 case .addR32: wx32(x, s.d, rx(x, s.n) &+ rx(x, s.m))
                 case .subR32: wx32(x, s.d, rx(x, s.n) &- rx(x, s.m))
                 case .subsR32:
-                    let (v, f) = addWithCarry32(rx(x, s.n), ~rx(x, s.m), 1); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract32(rx(x, s.n), rx(x, s.m)); wx(x, s.d, v); st.pointee.nzcv = f
                 case .addSh64: wx(x, s.d, rx(x, s.n) &+ shift64(rx(x, s.m), s.x, s.y))
                 case .addSh32: wx32(x, s.d, rx(x, s.n) &+ shift32(rx(x, s.m), s.x, s.y))
                 case .subSh64: wx(x, s.d, rx(x, s.n) &- shift64(rx(x, s.m), s.x, s.y))
@@ -307,9 +307,9 @@ extension CPU {
                 case .addsSh32:
                     let (v, f) = addWithCarry32(rx(x, s.n), shift32(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); st.pointee.nzcv = f
                 case .subsSh64:
-                    let (v, f) = addWithCarry64(rx(x, s.n), ~shift64(rx(x, s.m), s.x, s.y), 1); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract64(rx(x, s.n), shift64(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); st.pointee.nzcv = f
                 case .subsSh32:
-                    let (v, f) = addWithCarry32(rx(x, s.n), ~shift32(rx(x, s.m), s.x, s.y), 1); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract32(rx(x, s.n), shift32(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); st.pointee.nzcv = f
                 case .addEx64: wx(x, s.d, rx(x, s.n) &+ extendReg(rx(x, s.m), s.x, s.y))
                 case .addEx32: wx32(x, s.d, rx(x, s.n) &+ extendReg(rx(x, s.m), s.x, s.y))
                 case .subEx64: wx(x, s.d, rx(x, s.n) &- extendReg(rx(x, s.m), s.x, s.y))
@@ -319,9 +319,9 @@ extension CPU {
                 case .addsEx32:
                     let (v, f) = addWithCarry32(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); st.pointee.nzcv = f
                 case .subsEx64:
-                    let (v, f) = addWithCarry64(rx(x, s.n), ~extendReg(rx(x, s.m), s.x, s.y), 1); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract64(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); st.pointee.nzcv = f
                 case .subsEx32:
-                    let (v, f) = addWithCarry32(rx(x, s.n), ~extendReg(rx(x, s.m), s.x, s.y), 1); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract32(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); st.pointee.nzcv = f
                 case .and64: wx(x, s.d, rx(x, s.n) & shift64(rx(x, s.m), s.x, s.y))
                 case .bic64: wx(x, s.d, rx(x, s.n) & ~shift64(rx(x, s.m), s.x, s.y))
                 case .orr64: wx(x, s.d, rx(x, s.n) | shift64(rx(x, s.m), s.x, s.y))
@@ -364,8 +364,8 @@ extension CPU {
                         switch s.op {
                         case .ccmn64: st.pointee.nzcv = addWithCarry64(rx(x, s.n), b, 0).1
                         case .ccmn32: st.pointee.nzcv = addWithCarry32(rx(x, s.n), b, 0).1
-                        case .ccmp64: st.pointee.nzcv = addWithCarry64(rx(x, s.n), ~b, 1).1
-                        default: st.pointee.nzcv = addWithCarry32(rx(x, s.n), ~b, 1).1
+                        case .ccmp64: st.pointee.nzcv = subtract64(rx(x, s.n), b).1
+                        default: st.pointee.nzcv = subtract32(rx(x, s.n), b).1
                         }
                     } else {
                         st.pointee.nzcv = UInt64(s.a) << 28

@@ -21,6 +21,23 @@
     return (r, n << 31 | z << 30 | cf << 29 | v << 28)
 }
 
+/// a - b and its NZCV, as AddWithCarry(a, NOT b, 1) gives them (C is "no borrow"):
+/// CMP, SUBS and CCMP, about a tenth of a Linux boot's instructions, with fewer host
+/// instructions than the general form.
+@inline(__always) func subtract64(_ a: UInt64, _ b: UInt64) -> (UInt64, UInt64) {
+    let r = a &- b
+    let z: UInt64 = r == 0 ? 1 << 30 : 0, c: UInt64 = a >= b ? 1 << 29 : 0
+    return (r, (r >> 63) << 31 | z | c | (((a ^ b) & (a ^ r)) >> 63) << 28)
+}
+
+/// The 32-bit form (upper halves ignored); the result zero-extended.
+@inline(__always) func subtract32(_ a: UInt64, _ b: UInt64) -> (UInt64, UInt64) {
+    let a32 = a & 0xffff_ffff, b32 = b & 0xffff_ffff
+    let r = (a32 &- b32) & 0xffff_ffff
+    let z: UInt64 = r == 0 ? 1 << 30 : 0, c: UInt64 = a32 >= b32 ? 1 << 29 : 0
+    return (r, (r >> 31) << 31 | z | c | ((((a32 ^ b32) & (a32 ^ r)) >> 31) & 1) << 28)
+}
+
 /// NZCV after a logical operation: N and Z from the result, C = V = 0.
 @inline(__always) func logicFlags64(_ r: UInt64) -> UInt64 { (r >> 63) << 31 | (r == 0 ? 1 << 30 : 0) }
 @inline(__always) func logicFlags32(_ r: UInt64) -> UInt64 { ((r >> 31) & 1) << 31 | (r & 0xffff_ffff == 0 ? 1 << 30 : 0) }
