@@ -9,12 +9,25 @@
 @inline(__always) private func wx(_ x: UnsafeMutablePointer<UInt64>, _ i: UInt8, _ v: UInt64) { x[Int(i)] = v }
 /// Whether condition `c` holds for the current flags (`table` is the CPU's condition table).
 @inline(__always) private func holds(_ table: UnsafePointer<UInt16>, _ c: UInt8, _ st: UnsafeMutablePointer<CPUState>) -> Bool {
-    (table[Int(c)] &>> UInt16(st.pointee.nzcv >> 28)) & 1 != 0
+    (table[Int(c)] &>> UInt16(truncatingIfNeeded: st.pointee.nzcv &>> 28)) & 1 != 0
 }
-/// The retired-instruction count once slot `i` of a straight run that began at slot
-/// `first` with the count at `base` has retired.
-@inline(__always) private func retired(_ base: UInt64, _ first: Int, _ i: Int) -> UInt64 {
-    base &+ UInt64(truncatingIfNeeded: i &- first &+ 1)
+/// The retired-instruction count once slot `cur` has retired, where `mark` (from
+/// `runMark`) stands for the straight run `cur` is in: one subtraction and a shift.
+@inline(__always) private func retired(_ mark: UInt, _ cur: UnsafeMutablePointer<Slot>) -> UInt64 {
+    UInt64((UInt(bitPattern: cur) &- mark) &>> 4) &+ 1
+}
+/// The mark of a straight run that begins at slot `first` with `count` instructions retired
+/// before it: `first`'s address less 16 × `count` (slots are 16 bytes).
+@inline(__always) private func runMark(_ first: UnsafeMutablePointer<Slot>, _ count: UInt64) -> UInt {
+    UInt(bitPattern: first) &- (UInt(truncatingIfNeeded: count) &<< 4)
+}
+/// The address of the instruction in slot `cur` of the page at `pageVA` whose slots begin at `slots`.
+@inline(__always) private func pcAt(_ pageVA: UInt64, _ cur: UnsafeMutablePointer<Slot>, _ slots: UnsafeMutablePointer<Slot>) -> UInt64 {
+    pageVA &+ UInt64(truncatingIfNeeded: slotIndex(cur, slots) &<< 2)
+}
+/// The index of slot `cur` in the page whose slots begin at `slots` (a shift: slots are 16 bytes).
+@inline(__always) private func slotIndex(_ cur: UnsafeMutablePointer<Slot>, _ slots: UnsafeMutablePointer<Slot>) -> Int {
+    (Int(bitPattern: cur) &- Int(bitPattern: slots)) &>> 4
 }
 @inline(__always) private func wx32(_ x: UnsafeMutablePointer<UInt64>, _ i: UInt8, _ v: UInt64) {
     x[Int(i)] = v & 0xffff_ffff
@@ -95,9 +108,8 @@ extension CPU {
     /// address mode (all constants at the call sites). Returns false after an abort.
     @_transparent
     private func loadOp(_ x: UnsafeMutablePointer<UInt64>, _ tlb: UnsafeMutablePointer<TLBEntry>,
-                        _ s: Slot, _ pageVA: UInt64, _ i: Int, _ ctx: Int,
+                        _ s: Slot, _ pc: UInt64, _ ctx: Int,
                         size: Int, signed: Bool, to32: Bool, mode: UInt8) -> Bool {
-        let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
         let addr = effectiveAddress(x, s, mode: mode)
         guard let v = load(addr, size, tlb: tlb, ctx: ctx, pc: pc, slot: s) else { return false }
         writeback(x, s, addr, mode: mode)
@@ -109,9 +121,8 @@ extension CPU {
 
     @_transparent
     private func storeOp(_ x: UnsafeMutablePointer<UInt64>, _ tlb: UnsafeMutablePointer<TLBEntry>,
-                         _ s: Slot, _ pageVA: UInt64, _ i: Int, _ ctx: Int,
+                         _ s: Slot, _ pc: UInt64, _ ctx: Int,
                          size: Int, mode: UInt8) -> Bool {
-        let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
         let addr = effectiveAddress(x, s, mode: mode)
         guard store(addr, size, x[Int(s.d)], tlb: tlb, ctx: ctx, pc: pc, slot: s) else { return false }
         writeback(x, s, addr, mode: mode)
@@ -133,19 +144,21 @@ extension CPU {
     @inline(never) private func interpretFast(_ budget: UInt64) -> Exit { interpret(budget, stepping: false) }
     @inline(never) private func interpretStepping(_ budget: UInt64) -> Exit { interpret(budget, stepping: true) }
 
-    /// A taken branch from slot `i` of the page at `pageVA` by `offset`: the slot to go on
-    /// at when the target is in this page (and not `stepping`) while the budget lasts
-    /// (`more`); otherwise nil, with the PC set to the target (the run goes back to the
-    /// block boundary). A branch within the page that leaves anyway (the budget, a step)
-    /// sets `insideBlock`: the fast loop has no block boundary there.
+    /// A taken branch by `offset` from slot `cur` of the page at `pageVA`, whose slots begin at
+    /// `slots`: the slot to go on at when the target is in this page (and not `stepping`) while
+    /// the budget lasts (`more`); otherwise nil, with the PC set to the target (the run goes
+    /// back to the block boundary). A branch within the page that leaves anyway (the budget,
+    /// a step) sets `insideBlock`: the fast loop has no block boundary there.
     @_transparent
-    private func branch(_ pageVA: UInt64, _ i: Int, _ offset: UInt64, stepping: Bool, more: Bool) -> Int? {
-        let target = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ offset
-        if target & ~0xfff == pageVA {
-            if !stepping && more { return Int((target & 0xfff) &>> 2) }
+    private func branch(_ pageVA: UInt64, _ slots: UnsafeMutablePointer<Slot>, _ cur: UnsafeMutablePointer<Slot>,
+                        _ offset: UInt64, stepping: Bool, more: Bool) -> UnsafeMutablePointer<Slot>? {
+        // Slots are 16 bytes for 4 of code: the target slot is 4 × offset bytes from this one.
+        let target = UInt(bitPattern: cur) &+ (UInt(truncatingIfNeeded: offset) &<< 2)
+        if target &- UInt(bitPattern: slots) < UInt(CodeCache.slotsPerPage &* MemoryLayout<Slot>.stride) {
+            if !stepping && more { return UnsafeMutablePointer(bitPattern: target) }
             st.pointee.insideBlock = true
         }
-        st.pointee.pc = target
+        st.pointee.pc = pcAt(pageVA, cur, slots) &+ offset
         return nil
     }
 
@@ -155,16 +168,17 @@ extension CPU {
         var icount = st.pointee.icount
         let limit = icount &+ budget
         defer { st.pointee.icount = icount }
-        // Inside a block the count is not kept per instruction: `base` is the count before
-        // slot `first` of the current straight run, and `retired(base, first, i)` the count
-        // with slot i retired. It is brought into `icount` whenever the block is left.
-        var base: UInt64 = 0, first = 0, i = 0, inBlock = false
+        // Inside a block the count is not kept per instruction: `cur` is the slot being run,
+        // `mark` stands for the straight run it is in, and `retired(mark, cur)` is the count
+        // with `cur` retired. It is brought into `icount` whenever the block is left.
+        var inBlock = false, mark: UInt = 0
+        var cur = UnsafeMutablePointer<Slot>(bitPattern: MemoryLayout<Slot>.alignment)!
 
         // Stepping to a block's end: straight-line code goes on past the budget, as in the fast loop.
         let toBlockEnd = stepping && stepToBlockEnd
         if !stepping { st.pointee.midStraight = false }    // only stepping stops in straight-line code
         outer: while true {
-            if inBlock { icount = retired(base, first, i); inBlock = false }
+            if inBlock { icount = retired(mark, cur); inBlock = false }
             guard icount < limit || (toBlockEnd && st.pointee.midStraight) else { break }
             let straight = stepping && st.pointee.midStraight
             if stepping { st.pointee.midStraight = false }
@@ -218,30 +232,30 @@ extension CPU {
                 guard let c = fetchPage(startPC, ctx: ctx) else { icount &+= 1; continue outer }
                 slots = c
             }
-            i = Int((startPC & 0xfff) >> 2)
-            base = icount; first = i; inBlock = true
+            cur = slots + Int((startPC & 0xfff) >> 2)
+            mark = runMark(cur, icount); inBlock = true
 
             inner: while true {
                 // Fields are read from the slot as they are used. A store may rewrite this
                 // page's slots (self-modifying code): the handlers that store take the slot
                 // by value, so they keep their operands.
-                let sp = slots + i
+                let sp = cur
                 var s: Slot { sp.pointee }
                 switch s.op {
                 // MARK: Interpreter control
                 case .undecoded:
-                    decodeSlot(slots, i)
+                    decodeSlot(slots, slotIndex(sp, slots))
                     continue inner
                 case .pageEnd:
-                    i &-= 1     // the end slot is no instruction
+                    cur -= 1    // the end slot is no instruction
                     st.pointee.pc = pageVA &+ 0x1000
                     continue outer
                 case .undefined:
-                    undefined(pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2))
+                    undefined(pc: pcAt(pageVA, sp, slots))
                     continue outer
 
                 // MARK: Data processing, immediate
-                case .adr: wx(x, s.d, pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ s.imm)
+                case .adr: wx(x, s.d, pcAt(pageVA, sp, slots) &+ s.imm)
                 case .adrp: wx(x, s.d, pageVA &+ s.imm)
                 case .addImm64: wx(x, s.d, rx(x, s.n) &+ s.imm)
                 case .addImm32: wx32(x, s.d, rx(x, s.n) &+ s.imm)
@@ -269,12 +283,12 @@ extension CPU {
                     wx(x, s.d, (rx(x, s.d) & ~(0xffff &<< UInt64(s.x))) | s.imm &<< UInt64(s.x))
                 case .movk32:
                     wx32(x, s.d, (rx(x, s.d) & ~(0xffff &<< UInt64(s.x))) | s.imm &<< UInt64(s.x))
-                case .ubfm64: wx(x, s.d, ((rx(x, s.n) &>> UInt64(s.x)) & ones(Int(s.y))) &<< UInt64(s.a))
-                case .ubfm32: wx32(x, s.d, (((rx(x, s.n) & 0xffff_ffff) &>> UInt64(s.x)) & ones(Int(s.y))) &<< UInt64(s.a))
+                case .ubfm64: wx(x, s.d, ((rx(x, s.n) &>> UInt64(s.x)) & s.imm) &<< UInt64(s.a))
+                case .ubfm32: wx32(x, s.d, (((rx(x, s.n) & 0xffff_ffff) &>> UInt64(s.x)) & s.imm) &<< UInt64(s.a))
                 case .sbfm64: wx(x, s.d, signExtend(rx(x, s.n) &>> UInt64(s.x), Int(s.y)) &<< UInt64(s.a))
                 case .sbfm32: wx32(x, s.d, signExtend((rx(x, s.n) & 0xffff_ffff) &>> UInt64(s.x), Int(s.y)) &<< UInt64(s.a))
                 case .bfm64, .bfm32:
-                    let field = ones(Int(s.y)) &<< UInt64(s.a)
+                    let field = s.imm &<< UInt64(s.a)
                     let v = (rx(x, s.d) & ~field) | (((rx(x, s.n) &>> UInt64(s.x)) &<< UInt64(s.a)) & field)
                     if s.op == .bfm64 { wx(x, s.d, v) } else { wx32(x, s.d, v) }
                 case .extr64:
@@ -422,7 +436,7 @@ extension CPU {
 
                 // MARK: Loads and stores
                 case .ldrb, .ldrh, .ldrw, .ldrx, .ldrsb64, .ldrsb32, .ldrsh64, .ldrsh32, .ldrsw:
-                    let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
+                    let pc = pcAt(pageVA, sp, slots)
                     let addr = address(s, pc: pc)
                     let size: Int
                     switch s.op {
@@ -445,7 +459,7 @@ extension CPU {
                     }
                 case .strb, .strh, .strw, .strx:
                     let s = s   // the store may rewrite this slot
-                    let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
+                    let pc = pcAt(pageVA, sp, slots)
                     let addr = address(s, pc: pc)
                     let size = s.op == .strb ? 1 : s.op == .strh ? 2 : s.op == .strw ? 4 : 8
                     guard store(addr, size, rx(x, s.d), ctx: s.x & 8 == 0 ? ctx : uctx, pc: pc, slot: s) else {
@@ -454,60 +468,60 @@ extension CPU {
                     writeback(s, addr)
                 case .prfm:
                     break
-                case .ldrbOff: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
-                case .ldrhOff: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
-                case .ldrwOff: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
-                case .ldrxOff: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 8, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
-                case .ldrsb64Off: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: false, mode: AddrMode.offset) else { continue outer }
-                case .ldrsb32Off: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: true, mode: AddrMode.offset) else { continue outer }
-                case .ldrsh64Off: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: false, mode: AddrMode.offset) else { continue outer }
-                case .ldrsh32Off: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: true, mode: AddrMode.offset) else { continue outer }
-                case .ldrswOff: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: true, to32: false, mode: AddrMode.offset) else { continue outer }
-                case .strbOff: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 1, mode: AddrMode.offset) else { continue outer }
-                case .strhOff: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 2, mode: AddrMode.offset) else { continue outer }
-                case .strwOff: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 4, mode: AddrMode.offset) else { continue outer }
-                case .strxOff: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 8, mode: AddrMode.offset) else { continue outer }
-                case .ldrbPre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrhPre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrwPre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrxPre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 8, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrsb64Pre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: false, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrsb32Pre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: true, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrsh64Pre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: false, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrsh32Pre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: true, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrswPre: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: true, to32: false, mode: AddrMode.preIndex) else { continue outer }
-                case .strbPre: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 1, mode: AddrMode.preIndex) else { continue outer }
-                case .strhPre: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 2, mode: AddrMode.preIndex) else { continue outer }
-                case .strwPre: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 4, mode: AddrMode.preIndex) else { continue outer }
-                case .strxPre: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 8, mode: AddrMode.preIndex) else { continue outer }
-                case .ldrbPost: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrhPost: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrwPost: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrxPost: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 8, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrsb64Post: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: false, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrsb32Post: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: true, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrsh64Post: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: false, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrsh32Post: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: true, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrswPost: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: true, to32: false, mode: AddrMode.postIndex) else { continue outer }
-                case .strbPost: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 1, mode: AddrMode.postIndex) else { continue outer }
-                case .strhPost: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 2, mode: AddrMode.postIndex) else { continue outer }
-                case .strwPost: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 4, mode: AddrMode.postIndex) else { continue outer }
-                case .strxPost: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 8, mode: AddrMode.postIndex) else { continue outer }
-                case .ldrbReg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
-                case .ldrhReg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
-                case .ldrwReg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
-                case .ldrxReg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 8, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
-                case .ldrsb64Reg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: false, mode: AddrMode.register) else { continue outer }
-                case .ldrsb32Reg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 1, signed: true, to32: true, mode: AddrMode.register) else { continue outer }
-                case .ldrsh64Reg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: false, mode: AddrMode.register) else { continue outer }
-                case .ldrsh32Reg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 2, signed: true, to32: true, mode: AddrMode.register) else { continue outer }
-                case .ldrswReg: guard loadOp(x, tlbHere, s, pageVA, i, ctx, size: 4, signed: true, to32: false, mode: AddrMode.register) else { continue outer }
-                case .strbReg: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 1, mode: AddrMode.register) else { continue outer }
-                case .strhReg: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 2, mode: AddrMode.register) else { continue outer }
-                case .strwReg: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 4, mode: AddrMode.register) else { continue outer }
-                case .strxReg: guard storeOp(x, tlbHere, s, pageVA, i, ctx, size: 8, mode: AddrMode.register) else { continue outer }
+                case .ldrbOff: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
+                case .ldrhOff: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
+                case .ldrwOff: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 4, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
+                case .ldrxOff: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 8, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
+                case .ldrsb64Off: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, signed: true, to32: false, mode: AddrMode.offset) else { continue outer }
+                case .ldrsb32Off: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, signed: true, to32: true, mode: AddrMode.offset) else { continue outer }
+                case .ldrsh64Off: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, signed: true, to32: false, mode: AddrMode.offset) else { continue outer }
+                case .ldrsh32Off: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, signed: true, to32: true, mode: AddrMode.offset) else { continue outer }
+                case .ldrswOff: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 4, signed: true, to32: false, mode: AddrMode.offset) else { continue outer }
+                case .strbOff: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, mode: AddrMode.offset) else { continue outer }
+                case .strhOff: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, mode: AddrMode.offset) else { continue outer }
+                case .strwOff: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 4, mode: AddrMode.offset) else { continue outer }
+                case .strxOff: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 8, mode: AddrMode.offset) else { continue outer }
+                case .ldrbPre: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrhPre: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrwPre: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 4, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrxPre: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 8, signed: false, to32: false, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrsb64Pre: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, signed: true, to32: false, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrsb32Pre: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, signed: true, to32: true, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrsh64Pre: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, signed: true, to32: false, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrsh32Pre: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, signed: true, to32: true, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrswPre: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 4, signed: true, to32: false, mode: AddrMode.preIndex) else { continue outer }
+                case .strbPre: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, mode: AddrMode.preIndex) else { continue outer }
+                case .strhPre: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, mode: AddrMode.preIndex) else { continue outer }
+                case .strwPre: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 4, mode: AddrMode.preIndex) else { continue outer }
+                case .strxPre: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 8, mode: AddrMode.preIndex) else { continue outer }
+                case .ldrbPost: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrhPost: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrwPost: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 4, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrxPost: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 8, signed: false, to32: false, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrsb64Post: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, signed: true, to32: false, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrsb32Post: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, signed: true, to32: true, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrsh64Post: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, signed: true, to32: false, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrsh32Post: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, signed: true, to32: true, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrswPost: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 4, signed: true, to32: false, mode: AddrMode.postIndex) else { continue outer }
+                case .strbPost: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, mode: AddrMode.postIndex) else { continue outer }
+                case .strhPost: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, mode: AddrMode.postIndex) else { continue outer }
+                case .strwPost: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 4, mode: AddrMode.postIndex) else { continue outer }
+                case .strxPost: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 8, mode: AddrMode.postIndex) else { continue outer }
+                case .ldrbReg: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
+                case .ldrhReg: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
+                case .ldrwReg: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 4, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
+                case .ldrxReg: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 8, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
+                case .ldrsb64Reg: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, signed: true, to32: false, mode: AddrMode.register) else { continue outer }
+                case .ldrsb32Reg: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, signed: true, to32: true, mode: AddrMode.register) else { continue outer }
+                case .ldrsh64Reg: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, signed: true, to32: false, mode: AddrMode.register) else { continue outer }
+                case .ldrsh32Reg: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, signed: true, to32: true, mode: AddrMode.register) else { continue outer }
+                case .ldrswReg: guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 4, signed: true, to32: false, mode: AddrMode.register) else { continue outer }
+                case .strbReg: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 1, mode: AddrMode.register) else { continue outer }
+                case .strhReg: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, mode: AddrMode.register) else { continue outer }
+                case .strwReg: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 4, mode: AddrMode.register) else { continue outer }
+                case .strxReg: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 8, mode: AddrMode.register) else { continue outer }
                 case .ldp32, .ldp64, .ldpsw:
-                    let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
+                    let pc = pcAt(pageVA, sp, slots)
                     let addr = address(s, pc: pc)
                     // Both halves of an aligned 64-bit pair in one page: one TLB look-up.
                     if s.op == .ldp64, let h = pairHost(tlbHere, addr, write: false) {
@@ -524,7 +538,7 @@ extension CPU {
                     else { wx(x, s.d, v1); wx(x, s.m, v2) }
                 case .stp32, .stp64:
                     let s = s   // the stores may rewrite this slot
-                    let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
+                    let pc = pcAt(pageVA, sp, slots)
                     let addr = address(s, pc: pc)
                     if s.op == .stp64, let h = pairHost(tlbHere, addr, write: true) {
                         h.storeBytes(of: rx(x, s.d), as: UInt64.self)
@@ -539,61 +553,61 @@ extension CPU {
                     }
                     writeback(s, addr)
                 case .ldxr:
-                    guard loadExclusive(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), pair: false) else { continue outer }
+                    guard loadExclusive(s, ctx: ctx, pc: pcAt(pageVA, sp, slots), pair: false) else { continue outer }
                 case .ldxp:
-                    guard loadExclusive(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), pair: true) else { continue outer }
+                    guard loadExclusive(s, ctx: ctx, pc: pcAt(pageVA, sp, slots), pair: true) else { continue outer }
                 case .stxr:
-                    guard storeExclusive(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), pair: false) else { continue outer }
+                    guard storeExclusive(s, ctx: ctx, pc: pcAt(pageVA, sp, slots), pair: false) else { continue outer }
                 case .stxp:
-                    guard storeExclusive(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2), pair: true) else { continue outer }
+                    guard storeExclusive(s, ctx: ctx, pc: pcAt(pageVA, sp, slots), pair: true) else { continue outer }
                 case .atomic:
-                    guard atomicOp(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) else { continue outer }
+                    guard atomicOp(s, ctx: ctx, pc: pcAt(pageVA, sp, slots)) else { continue outer }
                 case .cas:
-                    guard compareAndSwap(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) else { continue outer }
+                    guard compareAndSwap(s, ctx: ctx, pc: pcAt(pageVA, sp, slots)) else { continue outer }
                 case .casp:
-                    guard compareAndSwapPair(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) else { continue outer }
+                    guard compareAndSwapPair(s, ctx: ctx, pc: pcAt(pageVA, sp, slots)) else { continue outer }
 
                 // MARK: Branches
                 case .b:
-                    if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
+                    if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
                     continue outer
                 case .bl:
-                    wx(x, 30, pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ 4)
-                    if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
+                    wx(x, 30, pcAt(pageVA, sp, slots) &+ 4)
+                    if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
                     continue outer
                 case .bcond:
                     if holds(cond, s.x, st) {
-                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
+                        if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
                         continue outer
                     }
                 case .cbz64:
                     if rx(x, s.n) == 0 {
-                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
+                        if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
                         continue outer
                     }
                 case .cbnz64:
                     if rx(x, s.n) != 0 {
-                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
+                        if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
                         continue outer
                     }
                 case .cbz32:
                     if rx(x, s.n) & 0xffff_ffff == 0 {
-                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
+                        if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
                         continue outer
                     }
                 case .cbnz32:
                     if rx(x, s.n) & 0xffff_ffff != 0 {
-                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
+                        if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
                         continue outer
                     }
                 case .tbz:
                     if (rx(x, s.n) >> UInt64(s.x)) & 1 == 0 {
-                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
+                        if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
                         continue outer
                     }
                 case .tbnz:
                     if (rx(x, s.n) >> UInt64(s.x)) & 1 != 0 {
-                        if let j = branch(pageVA, i, s.imm, stepping: stepping, more: retired(base, first, i) < limit) { base = retired(base, first, i); i = j; first = j; continue inner }
+                        if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
                         continue outer
                     }
                 case .br, .ret:
@@ -601,42 +615,42 @@ extension CPU {
                     continue outer
                 case .blr:
                     let target = rx(x, s.n)
-                    wx(x, 30, pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ 4)
+                    wx(x, 30, pcAt(pageVA, sp, slots) &+ 4)
                     st.pointee.pc = target
                     continue outer
                 case .eret:
-                    if st.pointee.el == 0 { undefined(pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) }
+                    if st.pointee.el == 0 { undefined(pc: pcAt(pageVA, sp, slots)) }
                     else { exceptionReturn() }
                     continue outer
 
                 // MARK: Exception generation
                 case .svc:
-                    let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    if userMode { st.pointee.pc = pc &+ 4; icount = retired(base, first, i); inBlock = false; return .svcUser(imm: UInt16(s.imm)) }
+                    let pc = pcAt(pageVA, sp, slots)
+                    if userMode { st.pointee.pc = pc &+ 4; icount = retired(mark, cur); inBlock = false; return .svcUser(imm: UInt16(s.imm)) }
                     syncException(ec: EC.svc, iss: s.imm, pc: pc &+ 4)
                     continue outer
                 case .hvc:
-                    let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    st.pointee.icount = retired(base, first, i)
+                    let pc = pcAt(pageVA, sp, slots)
+                    st.pointee.icount = retired(mark, cur)
                     switch hypervisorCall(UInt16(s.imm), pc: pc) {
-                    case .exit(let e): icount = retired(base, first, i); inBlock = false; return e
+                    case .exit(let e): icount = retired(mark, cur); inBlock = false; return e
                     case .undefined, .taken, .trapped: break
                     }
                     continue outer
                 case .smc:
-                    let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    st.pointee.icount = retired(base, first, i)
+                    let pc = pcAt(pageVA, sp, slots)
+                    st.pointee.icount = retired(mark, cur)
                     switch secureMonitorCall(UInt16(s.imm), pc: pc) {
-                    case .exit(let e): icount = retired(base, first, i); inBlock = false; return e
+                    case .exit(let e): icount = retired(mark, cur); inBlock = false; return e
                     case .undefined, .trapped, .taken: break
                     }
                     continue outer
                 case .brk:
-                    syncException(ec: EC.brk, iss: s.imm, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2))
+                    syncException(ec: EC.brk, iss: s.imm, pc: pcAt(pageVA, sp, slots))
                     continue outer
                 case .hlt:
-                    let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    if semihosting && s.imm == 0xf000 { st.pointee.pc = pc &+ 4; icount = retired(base, first, i); inBlock = false; return .semihosting }
+                    let pc = pcAt(pageVA, sp, slots)
+                    if semihosting && s.imm == 0xf000 { st.pointee.pc = pc &+ 4; icount = retired(mark, cur); inBlock = false; return .semihosting }
                     undefined(pc: pc)
                     continue outer
 
@@ -644,42 +658,42 @@ extension CPU {
                 case .nop, .yield, .barrier:
                     break
                 case .isb:
-                    st.pointee.pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ 4
+                    st.pointee.pc = pcAt(pageVA, sp, slots) &+ 4
                     continue outer
                 case .clrex:
                     st.pointee.exclusiveAddr = ~0
                 case .sevl:
                     st.pointee.event = true
                 case .sev:
-                    st.pointee.pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2) &+ 4
-                    icount = retired(base, first, i); inBlock = false
+                    st.pointee.pc = pcAt(pageVA, sp, slots) &+ 4
+                    icount = retired(mark, cur); inBlock = false
                     return .sev
                 case .wfi, .wfe:
-                    let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    st.pointee.icount = retired(base, first, i)
+                    let pc = pcAt(pageVA, sp, slots)
+                    st.pointee.icount = retired(mark, cur)
                     if waitTrapped(wfe: s.op == .wfe, pc: pc) { continue outer }
                     st.pointee.pc = pc &+ 4
                     if s.op == .wfe {
                         if st.pointee.event { st.pointee.event = false; continue outer }
-                        icount = retired(base, first, i); inBlock = false
+                        icount = retired(mark, cur); inBlock = false
                         return .wfe
                     }
                     if interruptPending { st.pointee.checkInterrupts = true; continue outer }
-                    icount = retired(base, first, i); inBlock = false
+                    icount = retired(mark, cur); inBlock = false
                     return .wfi
                 case .msrImm:
-                    let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
+                    let pc = pcAt(pageVA, sp, slots)
                     if msrImmediate(s, pc: pc) { st.pointee.pc = pc &+ 4 }
                     continue outer
                 case .mrs:
-                    let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    st.pointee.icount = retired(base, first, i)
+                    let pc = pcAt(pageVA, sp, slots)
+                    st.pointee.icount = retired(mark, cur)
                     guard let reg = SysReg(rawValue: UInt16(s.imm & 0xffff)),
                           let v = readSysReg(reg, enc: UInt32(s.imm >> 16), rt: s.d, pc: pc) else { continue outer }
                     wx(x, s.d, v)
                 case .msr:
-                    let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    st.pointee.icount = retired(base, first, i)
+                    let pc = pcAt(pageVA, sp, slots)
+                    st.pointee.icount = retired(mark, cur)
                     guard let reg = SysReg(rawValue: UInt16(s.imm & 0xffff)),
                           writeSysReg(reg, enc: UInt32(s.imm >> 16), rt: s.n, value: rx(x, s.n), pc: pc) else {
                         continue outer
@@ -687,24 +701,24 @@ extension CPU {
                     st.pointee.pc = pc &+ 4
                     continue outer
                 case .sys:
-                    let pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    st.pointee.icount = retired(base, first, i)
+                    let pc = pcAt(pageVA, sp, slots)
+                    st.pointee.icount = retired(mark, cur)
                     if systemOp(s, pc: pc) { st.pointee.pc = pc &+ 4 }
                     continue outer
 
                 // MARK: Floating point and Advanced SIMD
                 case .fpsimd:
-                    guard executeFPSIMD(s, ctx: ctx, pc: pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)) else { continue outer }
+                    guard executeFPSIMD(s, ctx: ctx, pc: pcAt(pageVA, sp, slots)) else { continue outer }
                 }
                 if stepping {
-                    icount = retired(base, first, i); inBlock = false
-                    i &+= 1
-                    st.pointee.pc = pageVA &+ UInt64(truncatingIfNeeded: i &<< 2)
-                    st.pointee.insideBlock = i < CodeCache.slotsPerPage   // the fast loop goes on here, but at a page's end
+                    icount = retired(mark, cur); inBlock = false
+                    let next = slotIndex(sp, slots) &+ 1
+                    st.pointee.pc = pageVA &+ UInt64(truncatingIfNeeded: next &<< 2)
+                    st.pointee.insideBlock = next < CodeCache.slotsPerPage   // the fast loop goes on here, but at a page's end
                     st.pointee.midStraight = st.pointee.insideBlock
                     continue outer
                 }
-                i &+= 1
+                cur += 1
             }
         }
         // A trap to a hosted EL2 on the budget's last instruction is reported now, so the

@@ -7,10 +7,10 @@
 
 @inline(__always) func bit(_ v: UInt32, _ n: Int) -> Bool { (v >> UInt32(n)) & 1 != 0 }
 
-/// Sign-extends the low `width` bits of `v` to 64 bits.
+/// Sign-extends the low `width` bits (1...64) of `v` to 64 bits.
 @inline(__always) func signExtend(_ v: UInt64, _ width: Int) -> UInt64 {
-    let s = UInt64(64 - width)
-    return UInt64(bitPattern: Int64(bitPattern: v << s) >> Int64(s))
+    let s = UInt64(truncatingIfNeeded: 64 &- width)     // 0...63: masking shifts, no range checks
+    return UInt64(bitPattern: Int64(bitPattern: v &<< s) &>> Int64(bitPattern: s))
 }
 
 /// All-ones in the low `n` bits (n in 0...64).

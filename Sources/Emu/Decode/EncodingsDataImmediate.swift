@@ -62,7 +62,7 @@ private func decodeBitfield(_ w: UInt32) -> Slot {
     else { dstLsb = size - immr; width = imms + 1 }
     let ops: [Op] = sf ? [.sbfm64, .bfm64, .ubfm64] : [.sbfm32, .bfm32, .ubfm32]
     return Slot(ops[Int(opc)], d: wz(bits(w, 4, 0)), n: rz(bits(w, 9, 5)), a: UInt8(dstLsb),
-                x: UInt8(srcLsb), y: UInt8(width))
+                x: UInt8(srcLsb), y: UInt8(width), imm: ones(width))
 }
 
 private func decodeExtract(_ w: UInt32) -> Slot {

@@ -16,7 +16,7 @@ public enum Op: UInt16, Sendable {
     case andImm32, orrImm32, eorImm32, andsImm32
     case movImm             // d = imm
     case movk64, movk32     // d<x+15:x> = imm
-    case ubfm64, sbfm64, bfm64, ubfm32, sbfm32, bfm32 // field of width y from n<x> to d<a>
+    case ubfm64, sbfm64, bfm64, ubfm32, sbfm32, bfm32 // field of width y from n<x> to d<a>; imm = ones(y)
     case extr64, extr32     // d = (n:m) >> x
 
     // Data processing, register (C4.1.95)
