@@ -114,8 +114,8 @@ public final class CPU {
         st.pointee.mpidr = 0x8000_0000 | UInt64(index & 0xff) | (UInt64(index >> 8) << 8)
         st.pointee.vmpidrEL2 = st.pointee.mpidr
         st.pointee.vpidrEL2 = st.pointee.midr
-        tlbBase = .allocate(capacity: TLB.entries * TLB.contexts)
-        tlbBase.initialize(repeating: TLBEntry(), count: TLB.entries * TLB.contexts)
+        tlbBase = .allocate(capacity: TLB.entries * TLB.tables)
+        tlbBase.initialize(repeating: TLBEntry(), count: TLB.entries * TLB.tables)
         codeCache.tlbs.append(tlbBase)
         debugRegs = .allocate(capacity: 64)
         debugRegs.initialize(repeating: 0, count: 64)
@@ -182,9 +182,11 @@ public final class CPU {
         tlb(context) + TLB.index(va)
     }
 
-    /// Drops cached translations: of the EL1&0 regime, or of all regimes.
-    public func flushTLB(all: Bool) {
+    /// Drops cached translations: of the EL1&0 regime, or of all regimes. Stage 2's walks
+    /// go too, unless `stage2` is false (what changed can only be stage 1).
+    public func flushTLB(all: Bool, stage2: Bool = true) {
         TLB.clear(tlbBase, contexts: 0..<(all ? TLB.contexts : 2))
+        if all || stage2 { TLB.clear(tlbBase, contexts: TLB.stage2..<(TLB.stage2 + 1)) }
     }
 
     func flushTLB(context: Int) {

@@ -273,12 +273,12 @@ extension CPU {
         case .FPCR: s.pointee.fpcr = v & 0x07c0_0000   // AHP, DN, FZ, RMode; no trapped FP exceptions, no FP16
         case .FPSR: s.pointee.fpsr = v & 0xf800_009f
         case .CSSELR_EL1: s.pointee.csselrEL1 = v & 0xf
-        case .SCTLR_EL1: s.pointee.sctlrEL1 = v; flushTLB(all: false)
+        case .SCTLR_EL1: s.pointee.sctlrEL1 = v; flushTLB(all: false, stage2: false)
         case .ACTLR_EL1: s.pointee.actlrEL1 = v
         case .CPACR_EL1: s.pointee.cpacrEL1 = v & 0x0030_0000
-        case .TTBR0_EL1: s.pointee.ttbr0EL1 = v; flushTLB(all: false)
-        case .TTBR1_EL1: s.pointee.ttbr1EL1 = v; flushTLB(all: false)
-        case .TCR_EL1: s.pointee.tcrEL1 = v; flushTLB(all: false)
+        case .TTBR0_EL1: s.pointee.ttbr0EL1 = v; flushTLB(all: false, stage2: false)
+        case .TTBR1_EL1: s.pointee.ttbr1EL1 = v; flushTLB(all: false, stage2: false)
+        case .TCR_EL1: s.pointee.tcrEL1 = v; flushTLB(all: false, stage2: false)
         case .AFSR0_EL1: s.pointee.afsr0EL1 = v
         case .AFSR1_EL1: s.pointee.afsr1EL1 = v
         case .ESR_EL1: s.pointee.esrEL1 = v

@@ -52,6 +52,24 @@ public final class RAMBank {
         for p in Int(offset >> 12)...Int(last) { touched[p] = 1 }
     }
 
+    /// Sets `length` bytes from `offset` to zero and marks their pages written. Whole host
+    /// pages are handed back to the host kernel instead of cleared: they read as zero, and
+    /// cost nothing until the guest touches them (a domain's RAM is hundreds of MiB).
+    /// The caller forgets decoded code there (`CodeCache.hostWrote`).
+    public func zero(offset: UInt64, length: UInt64) {
+        guard offset < size, length > 0 else { return }
+        let end = offset + min(length, size - offset)
+        let hostPage = UInt64(getpagesize())
+        let first = (offset + hostPage - 1) & ~(hostPage - 1), last = end & ~(hostPage - 1)
+        if first < last && madvise(host + Int(first), Int(last - first), MADV_DONTNEED) == 0 {
+            if first > offset { (host + Int(offset)).initializeMemory(as: UInt8.self, repeating: 0, count: Int(first - offset)) }
+            if end > last { (host + Int(last)).initializeMemory(as: UInt8.self, repeating: 0, count: Int(end - last)) }
+        } else {
+            (host + Int(offset)).initializeMemory(as: UInt8.self, repeating: 0, count: Int(end - offset))
+        }
+        touch(offset: offset, length: end - offset)
+    }
+
     /// Marks the pages of `length` bytes from `offset` as written at every `takeTouched`:
     /// for memory a device writes through a pointer it holds.
     public func keepTouched(offset: UInt64, length: UInt64) {

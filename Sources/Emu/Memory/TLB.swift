@@ -4,6 +4,13 @@
 // anything else (never page aligned) makes the fast path miss. Being a cache of walks,
 // it may be flushed at any time: hvsim flushes whole contexts on TLBI and on writes to
 // translation controls, which is always architecturally safe (Arm ARM D8.13).
+//
+// After the three contexts comes one more table of the same form: stage 2's walks, IPA page
+// to machine page (tags are IPA pages, `pa` the machine page; `addend`/`code` unused).
+// With stage 2 on, every stage-1 descriptor read and every final address goes through
+// stage 2, so refilling the TLB after a guest's TLBI costs one walk per level instead of
+// one per level squared. It is dropped with the EL1&0 contexts except by operations that
+// cannot change stage 2 (stage-1 TLBIs, writes to the stage-1 controls).
 
 public struct TLBEntry {
     public var tagR: UInt64 = TLB.invalid
@@ -20,6 +27,8 @@ public enum TLB {
     public static let invalid: UInt64 = 1
     public static let entries = 512
     public static let contexts = 3          // 0: EL0 access, 1: EL1, 2: EL2
+    public static let stage2 = 3            // the stage-2 table, after the contexts
+    public static let tables = 4
     @inline(__always) static func index(_ va: UInt64) -> Int { Int((va >> 12) & UInt64(entries - 1)) }
 
     /// Empties the tables of `contexts` in one CPU's TLB (`table` is its first entry).

@@ -181,8 +181,28 @@ extension CPU {
         return Translation(pa: 0, read: !panBlocks, write: w && !panBlocks, exec: x)
     }
 
-    /// Stage 2 translation of an IPA (Arm ARM D8.2.4), faults reported to EL2.
+    /// Stage 2 translation of an IPA (Arm ARM D8.2.4), faults reported to EL2. Walks found
+    /// are kept in the TLB's stage-2 table (TLB.swift); a miss or a permission the entry
+    /// lacks walks again, so faults are always reported from a walk.
     func stage2Translate(_ ipa: UInt64, _ access: Access, s1ptw: Bool, va: UInt64) -> Result<Translation, Fault> {
+        let page = ipa & ~0xfff
+        let e = tlbEntry(TLB.stage2, ipa)
+        let tag = access == .read ? e.pointee.tagR : access == .write ? e.pointee.tagW : e.pointee.tagX
+        if tag == page {
+            return .success(Translation(pa: e.pointee.pa | (ipa & 0xfff), read: e.pointee.tagR == page,
+                                        write: e.pointee.tagW == page, exec: e.pointee.tagX == page))
+        }
+        let r = stage2Walk(ipa, access, s1ptw: s1ptw, va: va)
+        if case .success(let t) = r {
+            e.pointee.tagR = t.read ? page : TLB.invalid
+            e.pointee.tagW = t.write ? page : TLB.invalid
+            e.pointee.tagX = t.exec ? page : TLB.invalid
+            e.pointee.pa = t.pa & ~0xfff
+        }
+        return r
+    }
+
+    private func stage2Walk(_ ipa: UInt64, _ access: Access, s1ptw: Bool, va: UInt64) -> Result<Translation, Fault> {
         let s = st.pointee
         let vtcr = s.vtcrEL2
         let tsz = min(max(vtcr & 0x3f, 16), 39)

@@ -9,6 +9,8 @@ public final class FrameAllocator {
     public static let blockSize: UInt64 = 0x20_0000
 
     let bus: Bus
+    /// Told of every range the allocator zeroes (so decoded code there is forgotten).
+    var written: (Range<UInt64>) -> Void = { _ in }
     /// Free machine ranges, sorted by address, page aligned.
     var free: [Range<UInt64>]
 
@@ -53,7 +55,8 @@ public final class FrameAllocator {
         while pa < base + size {
             guard let b = bus.bank(pa) else { return }
             let n = min(base + size, b.base + b.size) - pa
-            (b.host + Int(pa - b.base)).initializeMemory(as: UInt8.self, repeating: 0, count: Int(n))
+            b.zero(offset: pa - b.base, length: n)
+            written(pa..<(pa + n))
             pa += n
         }
     }

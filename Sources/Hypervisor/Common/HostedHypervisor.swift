@@ -59,6 +59,7 @@ public final class HostedHypervisor {
         self.ticksPerSecond = ticksPerSecond
         pcpus = cpus.map { PCPU(index: $0.index, cpu: $0) }
         scheduler = makeScheduler(for: config)
+        frames.written = { [unowned self] in self.memoryWritten($0) }
     }
 
     func say(_ s: String) {

@@ -1,7 +1,8 @@
 /* mmu_stage2: EL2 stage-2 translation (4K granule, 40-bit IPA, level-1 start
  * with two concatenated root tables) for EL1 with stage 1 off and on:
  * remapping, translation / permission / S1PTW faults reported to EL2 with
- * ESR_EL2 (incl. ISV syndrome), FAR_EL2 and HPFAR_EL2, execute-never, VMIDs. */
+ * ESR_EL2 (incl. ISV syndrome), FAR_EL2 and HPFAR_EL2, execute-never, VMIDs,
+ * entries changed under TLBI IPAS2E1. */
 #include "mmu.h"
 #include "util.h"
 
@@ -172,6 +173,28 @@ int main(void)
         check_eq("VMID 2 read of IPA_A", marker(3), el1_load(IPA_A + 0x18));
     }
     ok("vmid");
+
+    /* ---- Changing a stage-2 entry, then TLBI IPAS2E1(IS) and VMALLE1(IS) as Arm ARM
+     * D8.13 asks: the new page and permissions are seen. A stage-1 TLBI alone, with
+     * stage 2 as it was, changes nothing. ---- */
+    write_sysreg(vttbr_el2, s2.root | (1UL << 48));
+    isb();
+    check_eq("read of IPA_A before the change", marker(0), el1_load(IPA_A + 0x18));
+    asm volatile("tlbi vmalle1is; dsb ish; isb" ::: "memory");
+    check_eq("read of IPA_A after a stage-1 TLBI", marker(0), el1_load(IPA_A + 0x18));
+    pt_map(&s2, IPA_A, (u64)P[4], G, S2_NORMAL_RW);
+    asm volatile("dsb ishst; tlbi ipas2e1is, %0; dsb ish; tlbi vmalle1is; dsb ish; isb"
+                 :: "r"(IPA_A >> 12) : "memory");
+    check_eq("read of IPA_A remapped", marker(4), el1_load(IPA_A + 0x18));
+    pt_map(&s2, IPA_A, (u64)P[4], G, S2_MEM_NORMAL | S2_AP_RO | S2_SH_INNER | S2_AF);
+    asm volatile("dsb ishst; tlbi ipas2e1, %0; dsb ish; tlbi vmalle1; dsb ish; isb"
+                 :: "r"(IPA_A >> 12) : "memory");
+    expect_exc(EXC_SKIP);
+    run_el1(el1_store_ro, IPA_A + 0x18);
+    check_exc("s2-change-permission", 2, VEC_LOWER64_SYNC,
+              EC(EC_DABT_LOWER) | ESR_IL | ISS_ISV | ISS_SAS(3) | ISS_SRT(1) | ISS_SF | ESR_WNR | FSC_PERM(3), ALL);
+    check_eq("stage-2 page made read-only unchanged", marker(4), P[4][3]);
+    ok("s2-change");
 
     s2_disable();
     return 0;
