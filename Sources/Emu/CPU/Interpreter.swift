@@ -183,7 +183,7 @@ extension CPU {
             let straight = stepping && st.pointee.midStraight
             if stepping { st.pointee.midStraight = false }
             st.pointee.icount = icount
-            if userMode, let (esr, far) = userException {
+            if st.pointee.userMode, let (esr, far) = userException {
                 userException = nil
                 return .userException(esr: esr, far: far)
             }
