@@ -7,9 +7,9 @@
 // register pointer (a class property would be reloaded after every store).
 @inline(__always) private func rx(_ x: UnsafeMutablePointer<UInt64>, _ i: UInt8) -> UInt64 { x[Int(i)] }
 @inline(__always) private func wx(_ x: UnsafeMutablePointer<UInt64>, _ i: UInt8, _ v: UInt64) { x[Int(i)] = v }
-/// Whether condition `c` holds for the current flags (`table` is the CPU's condition table).
-@inline(__always) private func holds(_ table: UnsafePointer<UInt16>, _ c: UInt8, _ st: UnsafeMutablePointer<CPUState>) -> Bool {
-    (table[Int(c)] &>> UInt16(truncatingIfNeeded: st.pointee.nzcv &>> 28)) & 1 != 0
+/// Whether the condition whose mask (`conditionMask`) is `mask` holds for the current flags.
+@inline(__always) private func holds(_ mask: UInt16, _ st: UnsafeMutablePointer<CPUState>) -> Bool {
+    (mask &>> UInt16(truncatingIfNeeded: st.pointee.nzcv &>> 28)) & 1 != 0
 }
 /// The retired-instruction count once slot `cur` has retired, where `mark` (from
 /// `runMark`) stands for the straight run `cur` is in: one subtraction and a shift.
@@ -164,7 +164,7 @@ extension CPU {
 
     @inline(__always)
     private func interpret(_ budget: UInt64, stepping: Bool) -> Exit {
-        let x = self.x, st = self.st, cond = self.conditions
+        let x = self.x, st = self.st
         var icount = st.pointee.icount
         let limit = icount &+ budget
         defer { st.pointee.icount = icount }
@@ -373,8 +373,8 @@ extension CPU {
                 case .sbcs32:
                     let (v, f) = addWithCarry32(rx(x, s.n), ~rx(x, s.m), (st.pointee.nzcv >> 29) & 1); wx(x, s.d, v); st.pointee.nzcv = f
                 case .ccmn64, .ccmn32, .ccmp64, .ccmp32:
-                    if holds(cond, s.x, st) {
-                        let b = s.y == 1 ? s.imm : rx(x, s.m)
+                    if holds(UInt16(truncatingIfNeeded: s.imm &>> 16), st) {
+                        let b = rx(x, s.m) | (s.imm & 0x1f)     // m is XZR in the immediate form
                         switch s.op {
                         case .ccmn64: st.pointee.nzcv = addWithCarry64(rx(x, s.n), b, 0).1
                         case .ccmn32: st.pointee.nzcv = addWithCarry32(rx(x, s.n), b, 0).1
@@ -384,14 +384,14 @@ extension CPU {
                     } else {
                         st.pointee.nzcv = UInt64(s.a) << 28
                     }
-                case .csel64: wx(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : rx(x, s.m))
-                case .csel32: wx32(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : rx(x, s.m))
-                case .csinc64: wx(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : rx(x, s.m) &+ 1)
-                case .csinc32: wx32(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : rx(x, s.m) &+ 1)
-                case .csinv64: wx(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : ~rx(x, s.m))
-                case .csinv32: wx32(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : ~rx(x, s.m))
-                case .csneg64: wx(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : 0 &- rx(x, s.m))
-                case .csneg32: wx32(x, s.d, holds(cond, s.x, st) ? rx(x, s.n) : 0 &- rx(x, s.m))
+                case .csel64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : rx(x, s.m))
+                case .csel32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : rx(x, s.m))
+                case .csinc64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : rx(x, s.m) &+ 1)
+                case .csinc32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : rx(x, s.m) &+ 1)
+                case .csinv64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : ~rx(x, s.m))
+                case .csinv32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : ~rx(x, s.m))
+                case .csneg64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : 0 &- rx(x, s.m))
+                case .csneg32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : 0 &- rx(x, s.m))
                 case .rbit64: wx(x, s.d, reverseBits64(rx(x, s.n)))
                 case .rbit32: wx(x, s.d, reverseBits64(rx(x, s.n)) >> 32)
                 case .rev16_64: wx(x, s.d, reverseBytes16(rx(x, s.n)))
@@ -576,7 +576,7 @@ extension CPU {
                     if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
                     continue outer
                 case .bcond:
-                    if holds(cond, s.x, st) {
+                    if holds(UInt16(s.d) | UInt16(s.n) &<< 8, st) {
                         if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
                         continue outer
                     }

@@ -4,7 +4,7 @@ let branchesAndSystem: [Encoding] = [
     Encoding("B", "000101_iiiiiiiiiiiiiiiiiiiiiiiiii", { w in Slot(.b, imm: branchOffset(w, 25)) }),
     Encoding("BL", "100101_iiiiiiiiiiiiiiiiiiiiiiiiii", { w in Slot(.bl, imm: branchOffset(w, 25)) }),
     Encoding("B.cond", "01010100_iiiiiiiiiiiiiiiiiii0cccc",
-             { w in Slot(.bcond, x: UInt8(bits(w, 3, 0)), imm: branchOffset(w >> 5, 18)) }),
+             { w in bcondSlot(w) }),
     Encoding("CBZ/CBNZ", "z011010o_iiiiiiiiiiiiiiiiiiittttt", decodeCompareBranch),
     Encoding("TBZ/TBNZ", "b011011o_bbbbbiiiiiiiiiiiiiittttt", decodeTestBranch),
     Encoding("BR/BLR/RET/ERET", "1101011o_ooo11111000000nnnnn00000", decodeBranchRegister),
@@ -99,4 +99,11 @@ private func decodeSystem(_ w: UInt32) -> Slot {
         return l ? Slot(.mrs, d: wz(rt), imm: UInt64(enc) << 16 | UInt64(r.rawValue))
                  : Slot(.msr, n: rz(rt), imm: UInt64(enc) << 16 | UInt64(r.rawValue))
     }
+}
+
+/// B.cond: x = cond, d | n << 8 = its mask (`conditionMask`), imm = offset.
+private func bcondSlot(_ w: UInt32) -> Slot {
+    let cond = Int(bits(w, 3, 0)), mask = conditionMask(cond)
+    return Slot(.bcond, d: UInt8(truncatingIfNeeded: mask), n: UInt8(truncatingIfNeeded: mask >> 8),
+                x: UInt8(cond), imm: branchOffset(w >> 5, 18))
 }

@@ -72,21 +72,23 @@ private func decodeAddSubCarry(_ w: UInt32) -> Slot {
                 m: rz(bits(w, 20, 16)))
 }
 
-/// CCMN/CCMP: x = cond, a = nzcv if the condition fails, y = 1 for the immediate
-/// form (then imm holds the 5-bit value).
+/// CCMN/CCMP: x = cond, a = nzcv if the condition fails, y = 1 for the immediate form
+/// (then m = XZR and imm bits 4:0 hold the value); imm bits 31:16 = the condition's mask.
 private func decodeCondCompare(_ w: UInt32) -> Slot {
     let sf = bit(w, 31), sub = bit(w, 30), isImm = bit(w, 11)
     let op: Op = sf ? (sub ? .ccmp64 : .ccmn64) : (sub ? .ccmp32 : .ccmn32)
-    let field = bits(w, 20, 16)
+    let field = bits(w, 20, 16), cond = bits(w, 15, 12)
     return Slot(op, n: rz(bits(w, 9, 5)), m: isImm ? Reg.zr : rz(field), a: UInt8(bits(w, 3, 0)),
-                x: UInt8(bits(w, 15, 12)), y: isImm ? 1 : 0, imm: isImm ? UInt64(field) : 0)
+                x: UInt8(cond), y: isImm ? 1 : 0,
+                imm: (isImm ? UInt64(field) : 0) | UInt64(conditionMask(Int(cond))) << 16)
 }
 
 private func decodeCondSelect(_ w: UInt32) -> Slot {
     let sf = bit(w, 31), inv = bit(w, 30), o2 = bit(w, 10)
     let ops: [Op] = sf ? [.csel64, .csinc64, .csinv64, .csneg64] : [.csel32, .csinc32, .csinv32, .csneg32]
+    let cond = bits(w, 15, 12)
     return Slot(ops[(inv ? 2 : 0) + (o2 ? 1 : 0)], d: wz(bits(w, 4, 0)), n: rz(bits(w, 9, 5)),
-                m: rz(bits(w, 20, 16)), x: UInt8(bits(w, 15, 12)))
+                m: rz(bits(w, 20, 16)), x: UInt8(cond), imm: UInt64(conditionMask(Int(cond))))
 }
 
 private func decodeOneSource(_ w: UInt32) -> Slot {

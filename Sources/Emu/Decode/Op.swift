@@ -28,8 +28,8 @@ public enum Op: UInt16, Sendable {
     // Unshifted register forms of the commonest operations (shift amount 0).
     case addR64, subR64, subsR64, andR64, orrR64, eorR64, andsR64, addR32, subR32, subsR32
     case adc64, adc32, adcs64, adcs32, sbc64, sbc32, sbcs64, sbcs32
-    case ccmn64, ccmn32, ccmp64, ccmp32       // cond x, nzcv a; operand m, or imm if y == 1
-    case csel64, csel32, csinc64, csinc32, csinv64, csinv32, csneg64, csneg32 // cond x
+    case ccmn64, ccmn32, ccmp64, ccmp32       // cond x, nzcv a; operand m | imm<4:0>; imm<31:16> = cond's mask
+    case csel64, csel32, csinc64, csinc32, csinv64, csinv32, csneg64, csneg32 // cond x; imm = its mask
     case rbit64, rbit32, rev16_64, rev16_32, rev32_64, rev64, rev32, clz64, clz32, cls64, cls32
     case udiv64, udiv32, sdiv64, sdiv32
     case lslv64, lslv32, lsrv64, lsrv32, asrv64, asrv32, rorv64, rorv32
@@ -60,7 +60,7 @@ public enum Op: UInt16, Sendable {
 
     // Branches, exception generation and system (C4.1.93)
     case b, bl              // imm = offset
-    case bcond              // x = cond, imm = offset
+    case bcond              // x = cond, d | n << 8 = its mask, imm = offset
     case cbz64, cbnz64, cbz32, cbnz32, tbz, tbnz   // n = Rt, x = bit (tb*), imm = offset
     case br, blr, ret       // n = target register
     case eret

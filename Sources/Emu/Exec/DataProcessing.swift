@@ -73,30 +73,34 @@
     return e &<< UInt64(shift)
 }
 
-/// For each condition code, a 16-bit set of the NZCV values for which it holds
-/// (ConditionHolds, Arm ARM C1.2.4), so evaluating a condition is a shift and a mask.
+/// The NZCV values (0...15, N the top bit) for which condition `cond` holds, one bit per
+/// value (ConditionHolds, Arm ARM C1.2.4): evaluating the condition is a shift and a mask.
+/// The decoder puts this mask in the slots of B.cond, CSEL and CCMP.
+func conditionMask(_ cond: Int) -> UInt16 {
+    var mask: UInt16 = 0
+    for f in 0..<16 {
+        let n = f & 8 != 0, z = f & 4 != 0, c = f & 2 != 0, v = f & 1 != 0
+        var r: Bool
+        switch (cond & 15) >> 1 {
+        case 0: r = z
+        case 1: r = c
+        case 2: r = n
+        case 3: r = v
+        case 4: r = c && !z
+        case 5: r = n == v
+        case 6: r = n == v && !z
+        default: r = true
+        }
+        if cond & 1 == 1 && cond & 15 != 15 { r = !r }
+        if r { mask |= 1 << UInt16(f) }
+    }
+    return mask
+}
+
+/// The masks of all 16 conditions (for the FP conditional operations).
 func makeConditionTable() -> UnsafeMutablePointer<UInt16> {
     let t = UnsafeMutablePointer<UInt16>.allocate(capacity: 16)
-    for cond in 0..<16 {
-        var mask: UInt16 = 0
-        for f in 0..<16 {
-            let n = f & 8 != 0, z = f & 4 != 0, c = f & 2 != 0, v = f & 1 != 0
-            var r: Bool
-            switch cond >> 1 {
-            case 0: r = z
-            case 1: r = c
-            case 2: r = n
-            case 3: r = v
-            case 4: r = c && !z
-            case 5: r = n == v
-            case 6: r = n == v && !z
-            default: r = true
-            }
-            if cond & 1 == 1 && cond != 15 { r = !r }
-            if r { mask |= 1 << UInt16(f) }
-        }
-        t[cond] = mask
-    }
+    for cond in 0..<16 { t[cond] = conditionMask(cond) }
     return t
 }
 
