@@ -185,8 +185,7 @@ public final class CPU {
     /// Drops cached translations: of the EL1&0 regime, or of all regimes. Stage 2's walks
     /// go too, unless `stage2` is false (what changed can only be stage 1).
     public func flushTLB(all: Bool, stage2: Bool = true) {
-        TLB.clear(tlbBase, contexts: 0..<(all ? TLB.contexts : 2))
-        if all || stage2 { TLB.clear(tlbBase, contexts: TLB.stage2..<(TLB.stage2 + 1)) }
+        if all { TLB.clear(tlbBase, contexts: 0..<TLB.tables) } else { TLB.clearGuest(tlbBase, stage2: stage2) }
     }
 
     func flushTLB(context: Int) {

@@ -129,8 +129,8 @@ extension CPU {
         case .tlbiEL1: flushTLB(all: false, stage2: false)
         case .tlbiStage2: flushTLB(all: false)
         case .tlbiEL2: flushTLB(context: 2)
-        case .tlbiEL1IS: for t in code.tlbs { TLB.clear(t, contexts: 0..<2) }
-        case .tlbiStage2IS: for t in code.tlbs { TLB.clear(t, contexts: 0..<2); TLB.clear(t, contexts: TLB.stage2..<(TLB.stage2 + 1)) }
+        case .tlbiEL1IS: for t in code.tlbs { TLB.clearGuest(t, stage2: false) }
+        case .tlbiStage2IS: for t in code.tlbs { TLB.clearGuest(t, stage2: true) }
         case .tlbiEL2IS: for t in code.tlbs { TLB.clear(t, contexts: 2..<3) }
         default:
             addressTranslate(op, value)

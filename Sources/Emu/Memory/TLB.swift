@@ -40,6 +40,13 @@ public enum TLB {
             first[e].tagR = invalid; first[e].tagW = invalid; first[e].tagX = invalid
         }
     }
+
+    /// Empties one CPU's EL1&0 contexts (EL0 and EL1 access) and, if `stage2`, its stage-2
+    /// table: what a TLBI or a translation-control write of the EL1&0 regime drops.
+    static func clearGuest(_ table: UnsafeMutablePointer<TLBEntry>, stage2: Bool) {
+        clear(table, contexts: 0..<2)
+        if stage2 { clear(table, contexts: TLB.stage2..<(TLB.stage2 + 1)) }
+    }
 }
 
 /// Decoded code pages, keyed by physical page. Shared by all CPUs of a machine: it
