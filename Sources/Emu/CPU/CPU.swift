@@ -35,7 +35,7 @@ public final class CPU {
     public let st: UnsafeMutablePointer<CPUState>
     /// V0...V31, 128 bits each as two little-endian UInt64 (low half first).
     public let v: UnsafeMutablePointer<UInt64>
-    /// TLB.contexts tables of TLB.entries entries.
+    /// TLB.tables tables of TLB.entries entries, then TLB's bookkeeping (TLB.allocation).
     let tlbBase: UnsafeMutablePointer<TLBEntry>
 
     /// How PSCI reaches the machine's firmware, as on QEMU's virt board: by HVC when
@@ -114,8 +114,9 @@ public final class CPU {
         st.pointee.mpidr = 0x8000_0000 | UInt64(index & 0xff) | (UInt64(index >> 8) << 8)
         st.pointee.vmpidrEL2 = st.pointee.mpidr
         st.pointee.vpidrEL2 = st.pointee.midr
-        tlbBase = .allocate(capacity: TLB.entries * TLB.tables)
-        tlbBase.initialize(repeating: TLBEntry(), count: TLB.entries * TLB.tables)
+        tlbBase = .allocate(capacity: TLB.allocation)
+        tlbBase.initialize(repeating: TLBEntry(), count: TLB.allocation)
+        for c in 0..<TLB.contexts { TLB.forgetLarge(tlbBase, context: c) }
         codeCache.tlbs.append(tlbBase)
         debugRegs = .allocate(capacity: 64)
         debugRegs.initialize(repeating: 0, count: 64)

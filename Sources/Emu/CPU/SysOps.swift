@@ -6,9 +6,13 @@ public enum SysOp: UInt16, Sendable {
     case icInvalidateAll, icInvalidateAllIS, icInvalidateVA
     case dcBySetWay, dcByVA, dcInvalidateVA, dcZeroVA
     case atS1E1R, atS1E1W, atS1E0R, atS1E0W, atS1E2R, atS1E2W, atS12E1R, atS12E1W, atS12E0R, atS12E0W
-    // TLB maintenance. hvsim's soft TLB drops whole regimes; "IS" forms reach every CPU.
-    case tlbiEL1, tlbiEL1IS        // VMALLE1, VAE1, ASIDE1, VAAE1, VALE1, VAALE1 (+IS)
-    case tlbiEL2, tlbiEL2IS        // ALLE2, VAE2, VALE2 (+IS)
+    // TLB maintenance; "IS" forms reach every CPU. hvsim's soft TLB keeps no ASID or VMID,
+    // so by-ASID and whole-regime operations drop whole regimes, and the by-VA ones drop
+    // the VA's page in every ASID (TLB.dropPage).
+    case tlbiEL1, tlbiEL1IS        // VMALLE1, ASIDE1 (+IS)
+    case tlbiVAEL1, tlbiVAEL1IS    // VAE1, VAAE1, VALE1, VAALE1 (+IS)
+    case tlbiEL2, tlbiEL2IS        // ALLE2 (+IS)
+    case tlbiVAEL2, tlbiVAEL2IS    // VAE2, VALE2 (+IS)
     case tlbiStage2, tlbiStage2IS  // IPAS2E1, IPAS2LE1, VMALLS12E1, ALLE1 (+IS)
 
     /// Lowest EL that may execute the op (EL0 ops still depend on SCTLR_EL1 controls).
@@ -16,7 +20,7 @@ public enum SysOp: UInt16, Sendable {
         switch self {
         case .icInvalidateVA, .dcByVA, .dcZeroVA: return 0
         case .atS1E2R, .atS1E2W, .atS12E1R, .atS12E1W, .atS12E0R, .atS12E0W,
-             .tlbiEL2, .tlbiEL2IS, .tlbiStage2, .tlbiStage2IS: return 2
+             .tlbiEL2, .tlbiEL2IS, .tlbiVAEL2, .tlbiVAEL2IS, .tlbiStage2, .tlbiStage2IS: return 2
         default: return 1
         }
     }
@@ -31,15 +35,15 @@ private let sysOpEncodings: [(SysOp, UInt32, UInt32, UInt32, UInt32)] = [
     (.atS1E1R, 0, 7, 8, 0), (.atS1E1W, 0, 7, 8, 1), (.atS1E0R, 0, 7, 8, 2), (.atS1E0W, 0, 7, 8, 3),
     (.atS1E2R, 4, 7, 8, 0), (.atS1E2W, 4, 7, 8, 1), (.atS12E1R, 4, 7, 8, 4), (.atS12E1W, 4, 7, 8, 5),
     (.atS12E0R, 4, 7, 8, 6), (.atS12E0W, 4, 7, 8, 7),
-    (.tlbiEL1IS, 0, 8, 3, 0), (.tlbiEL1IS, 0, 8, 3, 1), (.tlbiEL1IS, 0, 8, 3, 2), (.tlbiEL1IS, 0, 8, 3, 3),
-    (.tlbiEL1IS, 0, 8, 3, 5), (.tlbiEL1IS, 0, 8, 3, 7),
-    (.tlbiEL1, 0, 8, 7, 0), (.tlbiEL1, 0, 8, 7, 1), (.tlbiEL1, 0, 8, 7, 2), (.tlbiEL1, 0, 8, 7, 3),
-    (.tlbiEL1, 0, 8, 7, 5), (.tlbiEL1, 0, 8, 7, 7),
+    (.tlbiEL1IS, 0, 8, 3, 0), (.tlbiVAEL1IS, 0, 8, 3, 1), (.tlbiEL1IS, 0, 8, 3, 2), (.tlbiVAEL1IS, 0, 8, 3, 3),
+    (.tlbiVAEL1IS, 0, 8, 3, 5), (.tlbiVAEL1IS, 0, 8, 3, 7),
+    (.tlbiEL1, 0, 8, 7, 0), (.tlbiVAEL1, 0, 8, 7, 1), (.tlbiEL1, 0, 8, 7, 2), (.tlbiVAEL1, 0, 8, 7, 3),
+    (.tlbiVAEL1, 0, 8, 7, 5), (.tlbiVAEL1, 0, 8, 7, 7),
     (.tlbiStage2IS, 4, 8, 0, 1), (.tlbiStage2IS, 4, 8, 0, 5), (.tlbiEL2IS, 4, 8, 3, 0),
-    (.tlbiEL2IS, 4, 8, 3, 1), (.tlbiStage2IS, 4, 8, 3, 4), (.tlbiEL2IS, 4, 8, 3, 5),
+    (.tlbiVAEL2IS, 4, 8, 3, 1), (.tlbiStage2IS, 4, 8, 3, 4), (.tlbiVAEL2IS, 4, 8, 3, 5),
     (.tlbiStage2IS, 4, 8, 3, 6),
-    (.tlbiStage2, 4, 8, 4, 1), (.tlbiStage2, 4, 8, 4, 5), (.tlbiEL2, 4, 8, 7, 0), (.tlbiEL2, 4, 8, 7, 1),
-    (.tlbiStage2, 4, 8, 7, 4), (.tlbiEL2, 4, 8, 7, 5), (.tlbiStage2, 4, 8, 7, 6),
+    (.tlbiStage2, 4, 8, 4, 1), (.tlbiStage2, 4, 8, 4, 5), (.tlbiEL2, 4, 8, 7, 0), (.tlbiVAEL2, 4, 8, 7, 1),
+    (.tlbiStage2, 4, 8, 7, 4), (.tlbiVAEL2, 4, 8, 7, 5), (.tlbiStage2, 4, 8, 7, 6),
 ]
 
 private let sysOpByEncoding: [UInt32: SysOp] = {

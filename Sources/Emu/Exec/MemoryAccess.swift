@@ -76,6 +76,7 @@ extension CPU {
     }
 
     func fillTLB(_ va: UInt64, _ t: Translation, bank b: RAMBank, ctx: Int) {
+        if t.largeSpan != 0 { TLB.noteLarge(tlbBase, context: ctx, va: va, span: t.largeSpan) }
         let e = tlbEntry(ctx, va)
         let page = va & ~0xfff, paPage = t.pa & ~0xfff
         if e.pointee.pa != paPage || e.pointee.tagR != page && e.pointee.tagW != page && e.pointee.tagX != page {

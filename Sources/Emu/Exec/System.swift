@@ -81,6 +81,13 @@ extension CPU {
         return .exit(.smc(imm: imm))
     }
 
+    /// The page a TLBI by VA names: its operand holds VA[55:12] in bits 43:0 (and an ASID
+    /// above, which hvsim's TLB does not keep); bits 63:56 copy bit 55.
+    private func tlbiAddress(_ operand: UInt64) -> UInt64 {
+        let va = (operand & 0xfff_ffff_ffff) << 12
+        return va & (1 << 55) != 0 ? va | 0xff00_0000_0000_0000 : va
+    }
+
     /// SYS: DC, IC, AT and TLBI. Returns false if it took an exception.
     @inline(never)
     func systemOp(_ s: Slot, pc: UInt64) -> Bool {
@@ -104,7 +111,7 @@ extension CPU {
             let hcr = st.hcrEL2
             let trap: Bool
             switch op {
-            case .tlbiEL1, .tlbiEL1IS: trap = hcr & HCR.TTLB != 0
+            case .tlbiEL1, .tlbiEL1IS, .tlbiVAEL1, .tlbiVAEL1IS: trap = hcr & HCR.TTLB != 0
             case .dcBySetWay: trap = hcr & HCR.TSW != 0
             case .dcZeroVA: trap = hcr & HCR.TDZ != 0
             case .dcByVA, .dcInvalidateVA: trap = hcr & HCR.TPCP != 0
@@ -122,6 +129,12 @@ extension CPU {
             return true   // the decoded-code cache is kept coherent with every store
         case .dcZeroVA:
             let base = value & ~63
+            // A page the TLB lets this context write is RAM, holds no code and no watchpoint.
+            let e = tlbEntry(Int(el), base)
+            if e.pointee.tagW == base & ~0xfff, let host = UnsafeMutableRawPointer(bitPattern: UInt(base &+ e.pointee.addend)) {
+                host.initializeMemory(as: UInt8.self, repeating: 0, count: 64)
+                return true
+            }
             for i in stride(from: UInt64(0), to: 64, by: 8) {
                 if !store(base &+ i, 8, 0, ctx: Int(el), pc: pc, slot: s) { return false }
             }
@@ -132,6 +145,10 @@ extension CPU {
         case .tlbiEL1IS: for t in code.tlbs { TLB.clearGuest(t, stage2: false) }
         case .tlbiStage2IS: for t in code.tlbs { TLB.clearGuest(t, stage2: true) }
         case .tlbiEL2IS: for t in code.tlbs { TLB.clear(t, contexts: 2..<3) }
+        case .tlbiVAEL1: TLB.dropPage(tlbBase, tlbiAddress(value), contexts: 0..<2)
+        case .tlbiVAEL1IS: for t in code.tlbs { TLB.dropPage(t, tlbiAddress(value), contexts: 0..<2) }
+        case .tlbiVAEL2: TLB.dropPage(tlbBase, tlbiAddress(value), contexts: 2..<3)
+        case .tlbiVAEL2IS: for t in code.tlbs { TLB.dropPage(t, tlbiAddress(value), contexts: 2..<3) }
         default:
             addressTranslate(op, value)
         }

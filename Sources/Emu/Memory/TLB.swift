@@ -2,8 +2,10 @@
 // access context (EL0, EL1, EL2 permissions) so that an exception level change needs no
 // flush. A tag is the page-aligned VA when that kind of access is allowed and cached;
 // anything else (never page aligned) makes the fast path miss. Being a cache of walks,
-// it may be flushed at any time: hvsim flushes whole contexts on TLBI and on writes to
-// translation controls, which is always architecturally safe (Arm ARM D8.13).
+// it may be flushed at any time: hvsim flushes whole contexts on TLBIs by ASID or of a
+// whole regime and on writes to translation controls, which is always architecturally
+// safe (Arm ARM D8.13). A TLBI by VA drops only what translates that VA
+// (TLBLargeMappings.swift): Linux invalidates by VA tens of thousands of times in a boot.
 //
 // After the three contexts comes one more table of the same form: stage 2's walks, IPA page
 // to machine page (tags are IPA pages, `pa` the machine page; `addend`/`code` unused).
@@ -25,10 +27,13 @@ public struct TLBEntry {
 
 public enum TLB {
     public static let invalid: UInt64 = 1
-    public static let entries = 512
+    public static let entries = 1024
     public static let contexts = 3          // 0: EL0 access, 1: EL1, 2: EL2
     public static let stage2 = 3            // the stage-2 table, after the contexts
     public static let tables = 4
+    /// Entries a CPU allocates: the tables, then the bookkeeping of large mappings
+    /// (TLBLargeMappings.swift).
+    public static let allocation = tables * entries + largeBookkeepingEntries
     @inline(__always) static func index(_ va: UInt64) -> Int { Int((va >> 12) & UInt64(entries - 1)) }
 
     /// Empties the tables of `contexts` in one CPU's TLB (`table` is its first entry).
@@ -39,6 +44,7 @@ public enum TLB {
         for e in 0..<(contexts.count * entries) {
             first[e].tagR = invalid; first[e].tagW = invalid; first[e].tagX = invalid
         }
+        for c in contexts where c < TLB.contexts { forgetLarge(table, context: c) }
     }
 
     /// Empties one CPU's EL1&0 contexts (EL0 and EL1 access) and, if `stage2`, its stage-2

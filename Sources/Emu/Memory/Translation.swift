@@ -38,6 +38,10 @@ struct Translation {
     var read: Bool
     var write: Bool
     var exec: Bool
+    /// log2 of the size of stage 1's mapping when it is larger than a page (a block, a
+    /// contiguous run, a 16K or 64K page; else 0): a TLBI by VA anywhere in it must drop
+    /// this page's entry too (TLBLargeMappings.swift).
+    var largeSpan: UInt8 = 0
 }
 
 /// Granule geometry from a TGx field.
@@ -140,13 +144,16 @@ extension CPU {
             var t = stage1Permissions(desc, apTable: apTable, xnTable: xnTable, pxnTable: pxnTable,
                                       context: context, regime2: regime2)
             t.pa = oa
+            // Bit 52, Contiguous: a run of up to 128 descriptors (by granule and level).
+            let span = desc & (1 << 52) != 0 ? shift + 7 : shift
+            if span > 12 { t.largeSpan = UInt8(span) }
             let allowed = access == .read ? t.read : access == .write ? t.write : t.exec
             if !allowed { return .failure(Fault(kind: .permission, level: level)) }
             if stage2 {
                 switch stage2Translate(oa, access, s1ptw: false, va: va) {
                 case .success(let t2):
                     return .success(Translation(pa: t2.pa, read: t.read && t2.read, write: t.write && t2.write,
-                                                exec: t.exec && t2.exec))
+                                                exec: t.exec && t2.exec, largeSpan: t.largeSpan))
                 case .failure(let f): return .failure(f)
                 }
             }
@@ -264,3 +271,4 @@ extension CPU {
         return nil
     }
 }
+

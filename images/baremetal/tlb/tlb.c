@@ -1,6 +1,7 @@
 /* tlb: after changing a live translation, the TLB maintenance instructions
  * must make the new one visible: stage 1 (TLBI VAE1, VALE1, VAAE1, VAALE1,
- * ASIDE1, VMALLE1 and their IS forms), stage 2 (TLBI IPAS2E1/IPAS2LE1 +
+ * ASIDE1, VMALLE1 and their IS forms; the by-VA ones also for a 2 MiB block
+ * invalidated through another page of it), stage 2 (TLBI IPAS2E1/IPAS2LE1 +
  * VMALLE1, VMALLS12E1, ALLE1 and IS forms), and self-modifying code
  * (DC CVAU + IC IVAU / IC IALLU + DSB + ISB). Whether a stale translation is
  * still used without TLBI is implementation defined and only reported. */
@@ -23,11 +24,17 @@ extern u64 smc_inline(u32 insn);
 static u64 *P[2];
 static u64 marker(int i) { return 0x71b0000000000000UL | ((u64)i << 8) | 0x18; }
 
+#define VB 0x140000000UL         /* stage-1 test VA of a 2 MiB block */
+#define BLOCK 0x200000UL
+#define BOFF 0x5018UL            /* where in the block the test reads */
+static u64 *B[2];
+static u64 bmarker(int i) { return 0xb10c000000000000UL | ((u64)i << 8) | 0x18; }
+
 /* ---- stage 1 (runs at EL1) ---- */
 
-static void s1_op(int i)
+static void s1_op_at(int i, u64 addr)
 {
-    u64 va = V >> 12, asid = ASID << 48;
+    u64 va = addr >> 12, asid = ASID << 48;
     switch (i) {
     case 0: TLBI(vae1, va | asid); break;
     case 1: TLBI(vale1, va | asid); break;
@@ -43,6 +50,7 @@ static void s1_op(int i)
     case 11: TLBI0(vmalle1is); break;
     }
 }
+static void s1_op(int i) { s1_op_at(i, V); }
 static const char *const s1_names[] = {
     "tlbi vae1", "tlbi vale1", "tlbi vaae1", "tlbi vaale1", "tlbi aside1", "tlbi vmalle1",
     "tlbi vae1is", "tlbi vale1is", "tlbi vaae1is", "tlbi vaale1is", "tlbi aside1is", "tlbi vmalle1is",
@@ -103,6 +111,33 @@ static u64 tlb_s1(u64 unused)
     isb();
     check_eq("remap + tlbi vae1", marker(0), do_load((u64 *)(V + 0x18)));
     ok("unmap-remap");
+
+    /* A 2 MiB block: a TLBI by VA of one address in it drops the translation of every
+     * address in it (a TLB may keep the block as several smaller entries, but the
+     * invalidation must reach them all). */
+    pt_map(&t, VB, (u64)B[0], BLOCK, attrs);
+    int level = 0;
+    u64 *bd = pt_leaf(&t, VB, &level);
+    check_eq("block descriptor at level 2", 2, bd ? level : 0);
+    dsb(ishst);
+    TLBI0(vmalle1);
+    dsb(ish);
+    isb();
+    cur = 0;
+    for (int i = 0; i < 8; i++) {
+        int op = i < 4 ? i : i + 2;     /* the by-VA operations and their IS forms */
+        const char *what = cat2("block, other page", s1_names[op]);
+        check_eq2(what, "read before change", bmarker(cur), do_load((u64 *)(VB + BOFF)));
+        int next = cur ^ 1;
+        *bd = (u64)B[next] | attrs | 1;
+        dsb(ishst);
+        s1_op_at(op, VB + 0x1000);
+        dsb(ish);
+        isb();
+        check_eq2(what, "read after change", bmarker(next), do_load((u64 *)(VB + BOFF)));
+        cur = next;
+        ok(what);
+    }
 
     mmu_el1_off();
     return 0x600d;
@@ -233,6 +268,8 @@ int main(void)
     for (int i = 0; i < 2; i++) {
         P[i] = pool_alloc(G, G);
         P[i][3] = marker(i);
+        B[i] = pool_alloc(BLOCK, BLOCK);
+        B[i][BOFF / 8] = bmarker(i);
     }
     check_eq("stage-1 TLB test", 0x600d, run_el1(tlb_s1, 0));
     tlb_s2();
