@@ -162,6 +162,19 @@ extension CPU {
         return nil
     }
 
+    /// A taken branch from slot `cur` (see `branch`): true when the run goes on in this page,
+    /// with `cur` at the target and `mark` for the straight run that starts there; false when
+    /// it goes back to the block boundary.
+    @_transparent
+    private func takeBranch(_ pageVA: UInt64, _ slots: UnsafeMutablePointer<Slot>, _ cur: inout UnsafeMutablePointer<Slot>,
+                            _ mark: inout UInt, _ offset: UInt64, stepping: Bool, limit: UInt64) -> Bool {
+        let done = retired(mark, cur)
+        guard let t = branch(pageVA, slots, cur, offset, stepping: stepping, more: done < limit) else { return false }
+        mark = runMark(t, done)
+        cur = t
+        return true
+    }
+
     @inline(__always)
     private func interpret(_ budget: UInt64, stepping: Bool) -> Exit {
         let x = self.x, st = self.st
@@ -569,45 +582,45 @@ extension CPU {
 
                 // MARK: Branches
                 case .b:
-                    if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
+                    if takeBranch(pageVA, slots, &cur, &mark, s.imm, stepping: stepping, limit: limit) { continue inner }
                     continue outer
                 case .bl:
                     wx(x, 30, pcAt(pageVA, sp, slots) &+ 4)
-                    if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
+                    if takeBranch(pageVA, slots, &cur, &mark, s.imm, stepping: stepping, limit: limit) { continue inner }
                     continue outer
                 case .bcond:
                     if holds(UInt16(s.d) | UInt16(s.n) &<< 8, st) {
-                        if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
+                        if takeBranch(pageVA, slots, &cur, &mark, s.imm, stepping: stepping, limit: limit) { continue inner }
                         continue outer
                     }
                 case .cbz64:
                     if rx(x, s.n) == 0 {
-                        if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
+                        if takeBranch(pageVA, slots, &cur, &mark, s.imm, stepping: stepping, limit: limit) { continue inner }
                         continue outer
                     }
                 case .cbnz64:
                     if rx(x, s.n) != 0 {
-                        if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
+                        if takeBranch(pageVA, slots, &cur, &mark, s.imm, stepping: stepping, limit: limit) { continue inner }
                         continue outer
                     }
                 case .cbz32:
                     if rx(x, s.n) & 0xffff_ffff == 0 {
-                        if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
+                        if takeBranch(pageVA, slots, &cur, &mark, s.imm, stepping: stepping, limit: limit) { continue inner }
                         continue outer
                     }
                 case .cbnz32:
                     if rx(x, s.n) & 0xffff_ffff != 0 {
-                        if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
+                        if takeBranch(pageVA, slots, &cur, &mark, s.imm, stepping: stepping, limit: limit) { continue inner }
                         continue outer
                     }
                 case .tbz:
                     if (rx(x, s.n) >> UInt64(s.x)) & 1 == 0 {
-                        if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
+                        if takeBranch(pageVA, slots, &cur, &mark, s.imm, stepping: stepping, limit: limit) { continue inner }
                         continue outer
                     }
                 case .tbnz:
                     if (rx(x, s.n) >> UInt64(s.x)) & 1 != 0 {
-                        if let t = branch(pageVA, slots, sp, s.imm, stepping: stepping, more: retired(mark, cur) < limit) { mark = runMark(t, retired(mark, cur)); cur = t; continue inner }
+                        if takeBranch(pageVA, slots, &cur, &mark, s.imm, stepping: stepping, limit: limit) { continue inner }
                         continue outer
                     }
                 case .br, .ret:
