@@ -263,19 +263,30 @@ public final class Machine {
     public var cpuLimit: (cpu: Int, icount: UInt64)? = nil
 
     /// Something to call each time the instructions retired by all CPUs reach a multiple of
-    /// `every` (at the next block boundary): replay fingerprints. It does not change the run.
+    /// `every` (at the next block boundary): replay fingerprints, the guest profiler. It does
+    /// not change the run.
     struct Observer {
         var every: UInt64, next: UInt64
-        var body: (UInt64) -> Void
+        var body: (UInt64, Int) -> Void
     }
-    var observer: Observer? = nil
+    var observers: [Observer] = []
 
     /// Calls `body` with the instruction count each time the instructions retired by all
     /// CPUs reach a multiple of `every`, at the first block boundary there. Observing does
     /// not change the run: the slice it stops in goes on as if it had not stopped.
     public func observe(every: UInt64, _ body: @escaping (UInt64) -> Void) {
+        addObserver(every: every) { n, _ in body(n) }
+    }
+
+    /// As `observe`, with the CPU whose slice reached the count, as it stands at that
+    /// boundary (the guest profiler samples its PC).
+    public func sample(every: UInt64, _ body: @escaping (UInt64, CPU) -> Void) {
+        addObserver(every: every) { [unowned self] n, i in body(n, cpus[i]) }
+    }
+
+    private func addObserver(every: UInt64, _ body: @escaping (UInt64, Int) -> Void) {
         let e = max(every, 1)
-        observer = Observer(every: e, next: (instructions / e + 1) * e, body: body)
+        observers.append(Observer(every: e, next: (instructions / e + 1) * e, body: body))
     }
 
     /// Runs until the guest powers off or another stop reason; `limit` bounds the
@@ -309,7 +320,7 @@ public final class Machine {
                 let toEnd = sliceEnd &- before
                 var stop = min(limit - executed, until - now)
                 if let l = cpuLimit, l.cpu == i { stop = min(stop, l.icount > before ? l.icount - before : 0) }
-                if let o = observer { stop = min(stop, o.next &- min(instructions, o.next)) }
+                for o in observers { stop = min(stop, o.next &- min(instructions, o.next)) }
                 let budget = min(toEnd, stop)
                 running = c
                 let exit = c.run(budget, resume: resuming, toBlockEnd: toEnd < stop)
@@ -318,10 +329,10 @@ public final class Machine {
                 executed += ran
                 now += ran
                 roundProgressed = true
-                if let o = observer, instructions >= o.next {
-                    let n = instructions
-                    observer?.next = (n / o.every + 1) * o.every
-                    o.body(n)
+                for k in observers.indices where instructions >= observers[k].next {
+                    let n = instructions, o = observers[k]
+                    observers[k].next = (n / o.every + 1) * o.every
+                    o.body(n, i)
                 }
                 // A stop inside the slice (a limit, the observer, in exact mode a breakpoint;
                 // when stepping, also one at `sliceEnd` in straight-line code) keeps the rest

@@ -63,6 +63,11 @@ struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Serve the gdb remote protocol (gdb-multiarch) on tcp::PORT or tcp:HOST:PORT; port 0 picks a free one (printed on stderr).",
                                valueName: "tcp::port")) var gdb: String?
     @Flag(help: "With --gdb: wait for gdb to connect before the first instruction.") var gdbWait = false
+    @Option(help: ArgumentHelp("Profile the guest: every --profile-every instructions (all CPUs), take the PC of the CPU running; at exit write the places with the most samples to FILE. By instruction count, so repeatable; the run is unchanged.",
+                               valueName: "file")) var profile: String?
+    @Option(help: "With --profile: the sampling interval in instructions.") var profileEvery: UInt64 = 10_000
+    @Option(help: ArgumentHelp("With --profile: sum samples per function, from FILE's text symbols (nm output, a System.map, or /proc/kallsyms read as root in the guest). An ELF --kernel's own symbols are used without it.",
+                               valueName: "file")) var profileSymbols: String?
 
     func validate() throws {
         try validateHypervisorOptions()
@@ -82,6 +87,7 @@ struct RunOptions: ParsableArguments {
             throw ValidationError("--gdb '\(g)' is not tcp::PORT or tcp:HOST:PORT (an IPv4 address)")
         }
         if gdbWait && gdb == nil { throw ValidationError("--gdb-wait needs --gdb") }
+        try validateProfileOptions()
         let classes = try traceClasses()
         if traceOut != nil && classes.subtracting([.insn]).isEmpty {
             throw ValidationError("--trace-out needs event classes in --trace (exc, irq, mmio, hvc, sched)")
@@ -146,6 +152,7 @@ struct RunOptions: ParsableArguments {
             return a
         }
         for c in machine.cpus { c.breakpoints = Set(stops) }
+        let profiler = try startProfile(machine)
         let start = DispatchTimeShim.now()
         // --max-insns counts from here; --snapshot-at counts from boot (a restored machine
         // has run some already).
@@ -178,6 +185,7 @@ struct RunOptions: ParsableArguments {
         }
         try hooks?.finish(machine, stop)
         let seconds = DispatchTimeShim.since(start)
+        try finishProfile(profiler)
         if stats {
             let insns = machine.instructions
             let rate = seconds > 0 ? Double(insns) / seconds / 1e6 : 0

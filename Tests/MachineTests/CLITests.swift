@@ -80,6 +80,23 @@ import Testing
         try expectRefused(["run", "--kernel", tlb, "--rtc", "yesterday"], mentioning: "--rtc")
     }
 
+    @Test func profile() throws {
+        let tlb = Repo.path("images/cache/baremetal/tlb.elf")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("hvsim-cli-\(getpid())-profile.txt").path
+        let (status, _, err) = try runHVSim(["run", "--el", "2", "--semihosting", "--kernel", tlb,
+                                             "--profile", out, "--profile-every", "5000"])
+        #expect(status == 0 && err.contains("guest profile of"), "\(err)")
+        let report = try String(contentsOfFile: out, encoding: .utf8)
+        // The ELF's own symbols name the places.
+        #expect(report.hasPrefix("# hvsim guest profile:") && report.contains("  pool_alloc\n"), "\(report)")
+        try expectRefused(["run", "--kernel", tlb, "--profile-every", "100"], mentioning: "--profile")
+        try expectRefused(["run", "--kernel", tlb, "--profile", out, "--profile-every", "0"], mentioning: "--profile-every")
+        try expectRefused(["run", "--kernel", tlb, "--profile", out, "--profile-symbols", "/nonexistent/System.map"],
+                          mentioning: "/nonexistent/System.map")
+        try expectRefused(["run", "--kernel", tlb, "--profile", out, "--profile-symbols", try temp("no-syms", Array("hello\n".utf8))],
+                          mentioning: "no text symbols")
+    }
+
     @Test func guestStatusIsTheExitStatus() throws {
         let (ok, out, _) = try runHVSim(["run", "--el", "2", "--semihosting",
                                          "--kernel", Repo.path("images/cache/baremetal/tlb.elf")])
