@@ -305,7 +305,7 @@ struct RunOptions: ParsableArguments {
                 if c.st.pointee.icount < from { return }
                 var regs = [UInt64](repeating: 0, count: 33)
                 for r in 0..<31 { regs[r] = c[r] }
-                regs[31] = c.sp; regs[32] = c.st.pointee.nzcv
+                regs[31] = c.sp; regs[32] = c.nzcv
                 if c.x[31] != 0 { fputs("ZR=\(hex(c.x[31]))\n", stderr); c.x[31] = 0 }
                 if let line = pending {
                     var written = ""

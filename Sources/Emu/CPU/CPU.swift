@@ -139,6 +139,12 @@ public final class CPU {
 
     public var el: Int { Int(st.pointee.el) }
 
+    /// PSTATE.NZCV in bits 31:28, kept in the register buffer (`Reg.nzcv`).
+    public var nzcv: UInt64 {
+        get { x[Int(Reg.nzcv)] }
+        set { x[Int(Reg.nzcv)] = newValue }
+    }
+
     public subscript(reg: Int) -> UInt64 {
         get { reg == 31 ? x[Int(Reg.sp)] : x[reg] }
         set { if reg == 31 { x[Int(Reg.sp)] = newValue } else if reg < 31 { x[reg] = newValue } }
@@ -152,7 +158,7 @@ public final class CPU {
     /// PSTATE in SPSR format.
     public var pstate: UInt64 {
         let s = st.pointee
-        return s.nzcv | s.daif | s.pan << 22 | s.illegal << 20 | s.el << 2 | s.spsel
+        return nzcv | s.daif | s.pan << 22 | s.illegal << 20 | s.el << 2 | s.spsel
     }
 
     /// Resets the CPU to start at `entry` in exception level `el` (1 or 2) with

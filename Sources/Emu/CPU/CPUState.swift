@@ -3,9 +3,8 @@
 // pointer so the interpreter reads and writes it without exclusivity checks or ARC.
 
 public struct CPUState {
-    // PSTATE (Arm ARM D1.4). nzcv keeps the flags in bits 31:28 as in SPSR; daif in bits 9:6.
+    // PSTATE (Arm ARM D1.4): daif in bits 9:6 as in SPSR. NZCV is with the registers (Reg.nzcv).
     public var pc: UInt64 = 0
-    public var nzcv: UInt64 = 0
     public var daif: UInt64 = 0x3c0
     public var el: UInt64 = 1
     public var spsel: UInt64 = 1

@@ -133,7 +133,7 @@ extension CPU {
         if targetEL == 1 && el == 2 && s.pointee.hcrEL2 & HCR.TGE != 0 { legal = false }
         if targetEL == 3 { legal = false }
         bankSP()
-        s.pointee.nzcv = spsr & 0xf000_0000
+        nzcv = spsr & 0xf000_0000
         s.pointee.daif = spsr & 0x3c0
         if legal {
             s.pointee.el = targetEL

@@ -8,8 +8,8 @@
 @inline(__always) private func rx(_ x: UnsafeMutablePointer<UInt64>, _ i: UInt8) -> UInt64 { x[Int(i)] }
 @inline(__always) private func wx(_ x: UnsafeMutablePointer<UInt64>, _ i: UInt8, _ v: UInt64) { x[Int(i)] = v }
 /// Whether the condition whose mask (`conditionMask`) is `mask` holds for the current flags.
-@inline(__always) private func holds(_ mask: UInt16, _ st: UnsafeMutablePointer<CPUState>) -> Bool {
-    (mask &>> UInt16(truncatingIfNeeded: st.pointee.nzcv &>> 28)) & 1 != 0
+@inline(__always) private func holds(_ mask: UInt16, _ x: UnsafeMutablePointer<UInt64>) -> Bool {
+    (mask &>> UInt16(truncatingIfNeeded: x[Int(Reg.nzcv)] &>> 28)) & 1 != 0
 }
 /// The retired-instruction count once slot `cur` has retired, where `mark` (from
 /// `runMark`) stands for the straight run `cur` is in: one subtraction and a shift.
@@ -275,22 +275,22 @@ extension CPU {
                 case .subImm64: wx(x, s.d, rx(x, s.n) &- s.imm)
                 case .subImm32: wx32(x, s.d, rx(x, s.n) &- s.imm)
                 case .addsImm64:
-                    let (v, f) = addWithCarry64(rx(x, s.n), s.imm, 0); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry64(rx(x, s.n), s.imm, 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .addsImm32:
-                    let (v, f) = addWithCarry32(rx(x, s.n), s.imm, 0); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry32(rx(x, s.n), s.imm, 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .subsImm64:
-                    let (v, f) = subtract64(rx(x, s.n), s.imm); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract64(rx(x, s.n), s.imm); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .subsImm32:
-                    let (v, f) = subtract32(rx(x, s.n), s.imm); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract32(rx(x, s.n), s.imm); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .andImm64: wx(x, s.d, rx(x, s.n) & s.imm)
                 case .orrImm64: wx(x, s.d, rx(x, s.n) | s.imm)
                 case .eorImm64: wx(x, s.d, rx(x, s.n) ^ s.imm)
-                case .andsImm64: let v = rx(x, s.n) & s.imm; wx(x, s.d, v); st.pointee.nzcv = logicFlags64(v)
+                case .andsImm64: let v = rx(x, s.n) & s.imm; wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags64(v))
                 case .andImm32: wx32(x, s.d, rx(x, s.n) & s.imm)
                 case .orrImm32: wx32(x, s.d, rx(x, s.n) | s.imm)
                 case .eorImm32: wx32(x, s.d, rx(x, s.n) ^ s.imm)
                 case .andsImm32:
-                    let v = rx(x, s.n) & s.imm & 0xffff_ffff; wx(x, s.d, v); st.pointee.nzcv = logicFlags32(v)
+                    let v = rx(x, s.n) & s.imm & 0xffff_ffff; wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags32(v))
                 case .movImm: wx(x, s.d, s.imm)
                 case .movk64:
                     wx(x, s.d, (rx(x, s.d) & ~(0xffff &<< UInt64(s.x))) | s.imm &<< UInt64(s.x))
@@ -316,39 +316,39 @@ extension CPU {
                 case .addR64: wx(x, s.d, rx(x, s.n) &+ rx(x, s.m))
                 case .subR64: wx(x, s.d, rx(x, s.n) &- rx(x, s.m))
                 case .subsR64:
-                    let (v, f) = subtract64(rx(x, s.n), rx(x, s.m)); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract64(rx(x, s.n), rx(x, s.m)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .andR64: wx(x, s.d, rx(x, s.n) & rx(x, s.m))
                 case .orrR64: wx(x, s.d, rx(x, s.n) | rx(x, s.m))
                 case .eorR64: wx(x, s.d, rx(x, s.n) ^ rx(x, s.m))
-                case .andsR64: let v = rx(x, s.n) & rx(x, s.m); wx(x, s.d, v); st.pointee.nzcv = logicFlags64(v)
+                case .andsR64: let v = rx(x, s.n) & rx(x, s.m); wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags64(v))
                 case .addR32: wx32(x, s.d, rx(x, s.n) &+ rx(x, s.m))
                 case .subR32: wx32(x, s.d, rx(x, s.n) &- rx(x, s.m))
                 case .subsR32:
-                    let (v, f) = subtract32(rx(x, s.n), rx(x, s.m)); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract32(rx(x, s.n), rx(x, s.m)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .addSh64: wx(x, s.d, rx(x, s.n) &+ shift64(rx(x, s.m), s.x, s.y))
                 case .addSh32: wx32(x, s.d, rx(x, s.n) &+ shift32(rx(x, s.m), s.x, s.y))
                 case .subSh64: wx(x, s.d, rx(x, s.n) &- shift64(rx(x, s.m), s.x, s.y))
                 case .subSh32: wx32(x, s.d, rx(x, s.n) &- shift32(rx(x, s.m), s.x, s.y))
                 case .addsSh64:
-                    let (v, f) = addWithCarry64(rx(x, s.n), shift64(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry64(rx(x, s.n), shift64(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .addsSh32:
-                    let (v, f) = addWithCarry32(rx(x, s.n), shift32(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry32(rx(x, s.n), shift32(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .subsSh64:
-                    let (v, f) = subtract64(rx(x, s.n), shift64(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract64(rx(x, s.n), shift64(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .subsSh32:
-                    let (v, f) = subtract32(rx(x, s.n), shift32(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract32(rx(x, s.n), shift32(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .addEx64: wx(x, s.d, rx(x, s.n) &+ extendReg(rx(x, s.m), s.x, s.y))
                 case .addEx32: wx32(x, s.d, rx(x, s.n) &+ extendReg(rx(x, s.m), s.x, s.y))
                 case .subEx64: wx(x, s.d, rx(x, s.n) &- extendReg(rx(x, s.m), s.x, s.y))
                 case .subEx32: wx32(x, s.d, rx(x, s.n) &- extendReg(rx(x, s.m), s.x, s.y))
                 case .addsEx64:
-                    let (v, f) = addWithCarry64(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry64(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .addsEx32:
-                    let (v, f) = addWithCarry32(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry32(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .subsEx64:
-                    let (v, f) = subtract64(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract64(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .subsEx32:
-                    let (v, f) = subtract32(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = subtract32(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .and64: wx(x, s.d, rx(x, s.n) & shift64(rx(x, s.m), s.x, s.y))
                 case .bic64: wx(x, s.d, rx(x, s.n) & ~shift64(rx(x, s.m), s.x, s.y))
                 case .orr64: wx(x, s.d, rx(x, s.n) | shift64(rx(x, s.m), s.x, s.y))
@@ -356,9 +356,9 @@ extension CPU {
                 case .eor64: wx(x, s.d, rx(x, s.n) ^ shift64(rx(x, s.m), s.x, s.y))
                 case .eon64: wx(x, s.d, rx(x, s.n) ^ ~shift64(rx(x, s.m), s.x, s.y))
                 case .ands64:
-                    let v = rx(x, s.n) & shift64(rx(x, s.m), s.x, s.y); wx(x, s.d, v); st.pointee.nzcv = logicFlags64(v)
+                    let v = rx(x, s.n) & shift64(rx(x, s.m), s.x, s.y); wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags64(v))
                 case .bics64:
-                    let v = rx(x, s.n) & ~shift64(rx(x, s.m), s.x, s.y); wx(x, s.d, v); st.pointee.nzcv = logicFlags64(v)
+                    let v = rx(x, s.n) & ~shift64(rx(x, s.m), s.x, s.y); wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags64(v))
                 case .and32: wx32(x, s.d, rx(x, s.n) & shift32(rx(x, s.m), s.x, s.y))
                 case .bic32: wx32(x, s.d, rx(x, s.n) & ~shift32(rx(x, s.m), s.x, s.y))
                 case .orr32: wx32(x, s.d, rx(x, s.n) | shift32(rx(x, s.m), s.x, s.y))
@@ -366,45 +366,45 @@ extension CPU {
                 case .eor32: wx32(x, s.d, rx(x, s.n) ^ shift32(rx(x, s.m), s.x, s.y))
                 case .eon32: wx32(x, s.d, rx(x, s.n) ^ ~shift32(rx(x, s.m), s.x, s.y))
                 case .ands32:
-                    let v = rx(x, s.n) & shift32(rx(x, s.m), s.x, s.y) & 0xffff_ffff; wx(x, s.d, v); st.pointee.nzcv = logicFlags32(v)
+                    let v = rx(x, s.n) & shift32(rx(x, s.m), s.x, s.y) & 0xffff_ffff; wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags32(v))
                 case .bics32:
-                    let v = rx(x, s.n) & ~shift32(rx(x, s.m), s.x, s.y) & 0xffff_ffff; wx(x, s.d, v); st.pointee.nzcv = logicFlags32(v)
+                    let v = rx(x, s.n) & ~shift32(rx(x, s.m), s.x, s.y) & 0xffff_ffff; wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags32(v))
                 case .adc64:
-                    wx(x, s.d, addWithCarry64(rx(x, s.n), rx(x, s.m), (st.pointee.nzcv >> 29) & 1).0)
+                    wx(x, s.d, addWithCarry64(rx(x, s.n), rx(x, s.m), (rx(x, Reg.nzcv) >> 29) & 1).0)
                 case .adc32:
-                    wx(x, s.d, addWithCarry32(rx(x, s.n), rx(x, s.m), (st.pointee.nzcv >> 29) & 1).0)
+                    wx(x, s.d, addWithCarry32(rx(x, s.n), rx(x, s.m), (rx(x, Reg.nzcv) >> 29) & 1).0)
                 case .adcs64:
-                    let (v, f) = addWithCarry64(rx(x, s.n), rx(x, s.m), (st.pointee.nzcv >> 29) & 1); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry64(rx(x, s.n), rx(x, s.m), (rx(x, Reg.nzcv) >> 29) & 1); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .adcs32:
-                    let (v, f) = addWithCarry32(rx(x, s.n), rx(x, s.m), (st.pointee.nzcv >> 29) & 1); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry32(rx(x, s.n), rx(x, s.m), (rx(x, Reg.nzcv) >> 29) & 1); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .sbc64:
-                    wx(x, s.d, addWithCarry64(rx(x, s.n), ~rx(x, s.m), (st.pointee.nzcv >> 29) & 1).0)
+                    wx(x, s.d, addWithCarry64(rx(x, s.n), ~rx(x, s.m), (rx(x, Reg.nzcv) >> 29) & 1).0)
                 case .sbc32:
-                    wx(x, s.d, addWithCarry32(rx(x, s.n), ~rx(x, s.m), (st.pointee.nzcv >> 29) & 1).0)
+                    wx(x, s.d, addWithCarry32(rx(x, s.n), ~rx(x, s.m), (rx(x, Reg.nzcv) >> 29) & 1).0)
                 case .sbcs64:
-                    let (v, f) = addWithCarry64(rx(x, s.n), ~rx(x, s.m), (st.pointee.nzcv >> 29) & 1); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry64(rx(x, s.n), ~rx(x, s.m), (rx(x, Reg.nzcv) >> 29) & 1); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .sbcs32:
-                    let (v, f) = addWithCarry32(rx(x, s.n), ~rx(x, s.m), (st.pointee.nzcv >> 29) & 1); wx(x, s.d, v); st.pointee.nzcv = f
+                    let (v, f) = addWithCarry32(rx(x, s.n), ~rx(x, s.m), (rx(x, Reg.nzcv) >> 29) & 1); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .ccmn64, .ccmn32, .ccmp64, .ccmp32:
-                    if holds(UInt16(truncatingIfNeeded: s.imm &>> 16), st) {
+                    if holds(UInt16(truncatingIfNeeded: s.imm &>> 16), x) {
                         let b = rx(x, s.m) | (s.imm & 0x1f)     // m is XZR in the immediate form
                         switch s.op {
-                        case .ccmn64: st.pointee.nzcv = addWithCarry64(rx(x, s.n), b, 0).1
-                        case .ccmn32: st.pointee.nzcv = addWithCarry32(rx(x, s.n), b, 0).1
-                        case .ccmp64: st.pointee.nzcv = subtract64(rx(x, s.n), b).1
-                        default: st.pointee.nzcv = subtract32(rx(x, s.n), b).1
+                        case .ccmn64: wx(x, Reg.nzcv, addWithCarry64(rx(x, s.n), b, 0).1)
+                        case .ccmn32: wx(x, Reg.nzcv, addWithCarry32(rx(x, s.n), b, 0).1)
+                        case .ccmp64: wx(x, Reg.nzcv, subtract64(rx(x, s.n), b).1)
+                        default: wx(x, Reg.nzcv, subtract32(rx(x, s.n), b).1)
                         }
                     } else {
-                        st.pointee.nzcv = UInt64(s.a) << 28
+                        wx(x, Reg.nzcv, UInt64(s.a) << 28)
                     }
-                case .csel64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : rx(x, s.m))
-                case .csel32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : rx(x, s.m))
-                case .csinc64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : rx(x, s.m) &+ 1)
-                case .csinc32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : rx(x, s.m) &+ 1)
-                case .csinv64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : ~rx(x, s.m))
-                case .csinv32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : ~rx(x, s.m))
-                case .csneg64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : 0 &- rx(x, s.m))
-                case .csneg32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), st) ? rx(x, s.n) : 0 &- rx(x, s.m))
+                case .csel64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : rx(x, s.m))
+                case .csel32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : rx(x, s.m))
+                case .csinc64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : rx(x, s.m) &+ 1)
+                case .csinc32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : rx(x, s.m) &+ 1)
+                case .csinv64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : ~rx(x, s.m))
+                case .csinv32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : ~rx(x, s.m))
+                case .csneg64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : 0 &- rx(x, s.m))
+                case .csneg32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : 0 &- rx(x, s.m))
                 case .rbit64: wx(x, s.d, reverseBits64(rx(x, s.n)))
                 case .rbit32: wx(x, s.d, reverseBits64(rx(x, s.n)) >> 32)
                 case .rev16_64: wx(x, s.d, reverseBytes16(rx(x, s.n)))
@@ -589,7 +589,7 @@ extension CPU {
                     if takeBranch(pageVA, slots, &cur, &mark, s.imm, stepping: stepping, limit: limit) { continue inner }
                     continue outer
                 case .bcond:
-                    if holds(UInt16(s.d) | UInt16(s.n) &<< 8, st) {
+                    if holds(UInt16(s.d) | UInt16(s.n) &<< 8, x) {
                         if takeBranch(pageVA, slots, &cur, &mark, s.imm, stepping: stepping, limit: limit) { continue inner }
                         continue outer
                     }

@@ -135,7 +135,7 @@ extension CPU {
         let virt = hasEL2 && s.el < 2
         let count = counter(icount: s.icount)
         switch r {
-        case .NZCV: return s.nzcv
+        case .NZCV: return nzcv
         case .DAIF: return s.daif
         case .CurrentEL: return s.el << 2
         case .SPSel: return s.spsel
@@ -260,7 +260,7 @@ extension CPU {
         let s = st
         let count = counter(icount: s.pointee.icount)
         switch r {
-        case .NZCV: s.pointee.nzcv = v & 0xf000_0000
+        case .NZCV: nzcv = v & 0xf000_0000
         case .DAIF: s.pointee.daif = v & 0x3c0; s.pointee.checkInterrupts = true
         case .SPSel: bankSP(); s.pointee.spsel = v & 1; unbankSP()
         case .PAN: setPAN((v >> 22) & 1)

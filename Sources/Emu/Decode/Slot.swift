@@ -7,7 +7,10 @@ public enum Reg {
     public static let zr: UInt8 = 31      // reads as zero, never written
     public static let sink: UInt8 = 32    // writes to XZR land here and are never read
     public static let sp: UInt8 = 33      // the current stack pointer
-    public static let count = 34
+    /// PSTATE.NZCV (bits 31:28, as in SPSR), kept with the registers: the interpreter's
+    /// flag-setting and conditional handlers reach it through the register pointer.
+    public static let nzcv: UInt8 = 34
+    public static let count = 35
 }
 
 /// One decoded instruction. `op` selects the handler; the meaning of the other

@@ -19,12 +19,12 @@ extension CPU {
             setVreg(s.d, low: fpMulAdd(negA ? a ^ sign : a, negN ? n ^ sign : n, m, f, &env))
         case .fcmp:
             let nzcv = fpCompare(n, p & 2 != 0 ? 0 : m, f, &env, signalling: p & 1 != 0)
-            st.pointee.nzcv = nzcv << 28
+            self.nzcv = nzcv << 28
         case .fccmp:
             if conditionHolds(p & 15) {
-                st.pointee.nzcv = fpCompare(n, m, f, &env, signalling: p & (1 << 8) != 0) << 28
+                nzcv = fpCompare(n, m, f, &env, signalling: p & (1 << 8) != 0) << 28
             } else {
-                st.pointee.nzcv = ((p >> 4) & 15) << 28
+                nzcv = ((p >> 4) & 15) << 28
             }
         case .fcsel: setVreg(s.d, low: conditionHolds(p) ? n : m)
         case .fmovImm: setVreg(s.d, low: vfpExpandImm(p, f))
@@ -61,7 +61,7 @@ extension CPU {
 
     /// ConditionHolds for a 4-bit condition against PSTATE.NZCV.
     @inline(__always) func conditionHolds(_ cond: UInt64) -> Bool {
-        (conditions[Int(cond & 15)] &>> UInt16(st.pointee.nzcv >> 28)) & 1 != 0
+        (conditions[Int(cond & 15)] &>> UInt16(nzcv >> 28)) & 1 != 0
     }
 }
 

@@ -80,7 +80,7 @@ enum GdbRegisters {
         case pc: c.pc = value
         case cpsr:
             // The flags and interrupt masks; the exception level and SP selection stay.
-            c.st.pointee.nzcv = value & 0xf000_0000
+            c.nzcv = value & 0xf000_0000
             c.st.pointee.daif = value & 0x3c0
             c.st.pointee.checkInterrupts = true
         case firstV..<(firstV + 32):

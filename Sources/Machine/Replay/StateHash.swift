@@ -83,10 +83,10 @@ extension Machine {
         var h = StateHasher()
         h.add(now)
         for c in cpus {
-            for r in 0..<Int(Reg.count) where r != Int(Reg.sink) { h.add(c.x[r]) }
+            for r in 0..<Int(Reg.nzcv) where r != Int(Reg.sink) { h.add(c.x[r]) }
             for r in 0..<64 { h.add(c.v[r]) }
             let s = c.st.pointee
-            for w in [s.pc, s.nzcv, s.daif, s.el, s.spsel, s.pan, s.icount, s.spEL0, s.spEL1, s.spEL2,
+            for w in [s.pc, c.nzcv, s.daif, s.el, s.spsel, s.pan, s.icount, s.spEL0, s.spEL1, s.spEL2,
                       s.elrEL1, s.elrEL2, s.spsrEL1, s.spsrEL2, s.esrEL1, s.esrEL2, s.farEL1, s.farEL2,
                       s.sctlrEL1, s.ttbr0EL1, s.ttbr1EL1, s.tcrEL1, s.mairEL1, s.vbarEL1, s.tpidrEL1,
                       s.tpidrEL0, s.hcrEL2, s.vttbrEL2, s.vtcrEL2, s.sctlrEL2, s.vbarEL2,
