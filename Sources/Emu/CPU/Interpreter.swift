@@ -73,7 +73,7 @@ extension CPU {
     @inline(__always) private func address(_ s: Slot, pc: UInt64) -> UInt64 {
         switch s.x & 7 {
         case AddrMode.postIndex: return x[Int(s.n)]
-        case AddrMode.register: return x[Int(s.n)] &+ extendReg(x[Int(s.m)], s.y, s.a)
+        case AddrMode.register: return x[Int(s.n)] &+ extendReg(x[Int(s.m)], drop: s.y, keep: s.imm, shift: s.a)
         case AddrMode.literal: return pc &+ s.imm
         default: return x[Int(s.n)] &+ s.imm
         }
@@ -92,7 +92,7 @@ extension CPU {
         let base = x[Int(s.n)]
         switch mode {
         case AddrMode.postIndex: return base
-        case AddrMode.register: return base &+ extendReg(x[Int(s.m)], s.y, s.a)
+        case AddrMode.register: return base &+ extendReg(x[Int(s.m)], drop: s.y, keep: s.imm, shift: s.a)
         default: return base &+ s.imm
         }
     }
@@ -337,18 +337,18 @@ extension CPU {
                     let (v, f) = subtract64(rx(x, s.n), shift64(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .subsSh32:
                     let (v, f) = subtract32(rx(x, s.n), shift32(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
-                case .addEx64: wx(x, s.d, rx(x, s.n) &+ extendReg(rx(x, s.m), s.x, s.y))
-                case .addEx32: wx32(x, s.d, rx(x, s.n) &+ extendReg(rx(x, s.m), s.x, s.y))
-                case .subEx64: wx(x, s.d, rx(x, s.n) &- extendReg(rx(x, s.m), s.x, s.y))
-                case .subEx32: wx32(x, s.d, rx(x, s.n) &- extendReg(rx(x, s.m), s.x, s.y))
+                case .addEx64: wx(x, s.d, rx(x, s.n) &+ extendReg(rx(x, s.m), drop: s.x, keep: s.imm, shift: s.y))
+                case .addEx32: wx32(x, s.d, rx(x, s.n) &+ extendReg(rx(x, s.m), drop: s.x, keep: s.imm, shift: s.y))
+                case .subEx64: wx(x, s.d, rx(x, s.n) &- extendReg(rx(x, s.m), drop: s.x, keep: s.imm, shift: s.y))
+                case .subEx32: wx32(x, s.d, rx(x, s.n) &- extendReg(rx(x, s.m), drop: s.x, keep: s.imm, shift: s.y))
                 case .addsEx64:
-                    let (v, f) = addWithCarry64(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
+                    let (v, f) = addWithCarry64(rx(x, s.n), extendReg(rx(x, s.m), drop: s.x, keep: s.imm, shift: s.y), 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .addsEx32:
-                    let (v, f) = addWithCarry32(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
+                    let (v, f) = addWithCarry32(rx(x, s.n), extendReg(rx(x, s.m), drop: s.x, keep: s.imm, shift: s.y), 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .subsEx64:
-                    let (v, f) = subtract64(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
+                    let (v, f) = subtract64(rx(x, s.n), extendReg(rx(x, s.m), drop: s.x, keep: s.imm, shift: s.y)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .subsEx32:
-                    let (v, f) = subtract32(rx(x, s.n), extendReg(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
+                    let (v, f) = subtract32(rx(x, s.n), extendReg(rx(x, s.m), drop: s.x, keep: s.imm, shift: s.y)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .and64: wx(x, s.d, rx(x, s.n) & shift64(rx(x, s.m), s.x, s.y))
                 case .bic64: wx(x, s.d, rx(x, s.n) & ~shift64(rx(x, s.m), s.x, s.y))
                 case .orr64: wx(x, s.d, rx(x, s.n) | shift64(rx(x, s.m), s.x, s.y))

@@ -61,8 +61,9 @@ private func decodeAddSubExtended(_ w: UInt32) -> Slot {
     if imm3 > 4 { return undef(w) }
     let ops: [Op] = sf ? [.addEx64, .addsEx64, .subEx64, .subsEx64] : [.addEx32, .addsEx32, .subEx32, .subsEx32]
     let rd = bits(w, 4, 0)
+    let (drop, keep) = extendConstants(UInt8(bits(w, 15, 13)))
     return Slot(ops[(sub ? 2 : 0) + (s ? 1 : 0)], d: s ? wz(rd) : rsp(rd), n: rsp(bits(w, 9, 5)),
-                m: rz(bits(w, 20, 16)), x: UInt8(bits(w, 15, 13)), y: UInt8(imm3))
+                m: rz(bits(w, 20, 16)), x: drop, y: UInt8(imm3), imm: keep)
 }
 
 private func decodeAddSubCarry(_ w: UInt32) -> Slot {

@@ -63,8 +63,9 @@ private func decodeSingleImm9(_ w: UInt32) -> Slot {
 private func decodeSingleRegister(_ w: UInt32) -> Slot {
     let size = bits(w, 31, 30), option = bits(w, 15, 13)
     guard let op = singleOp(size: size, opc: bits(w, 23, 22)), option & 2 != 0 else { return undef(w) }
-    return singleSlot(op, rt: bits(w, 4, 0), rn: bits(w, 9, 5), mode: AddrMode.register, imm: 0,
-                      m: rz(bits(w, 20, 16)), option: UInt8(option), shift: bit(w, 12) ? UInt8(size) : 0)
+    let (drop, keep) = extendConstants(UInt8(option))
+    return singleSlot(op, rt: bits(w, 4, 0), rn: bits(w, 9, 5), mode: AddrMode.register, imm: keep,
+                      m: rz(bits(w, 20, 16)), option: drop, shift: bit(w, 12) ? UInt8(size) : 0)
 }
 
 private func decodeLiteral(_ w: UInt32) -> Slot {

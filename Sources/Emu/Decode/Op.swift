@@ -21,7 +21,7 @@ public enum Op: UInt16, Sendable {
 
     // Data processing, register (C4.1.95)
     case addSh64, addSh32, subSh64, subSh32, addsSh64, addsSh32, subsSh64, subsSh32 // m shifted (type x, amount y)
-    case addEx64, addEx32, subEx64, subEx32, addsEx64, addsEx32, subsEx64, subsEx32 // m extended (option x, lsl y)
+    case addEx64, addEx32, subEx64, subEx32, addsEx64, addsEx32, subsEx64, subsEx32 // m extended (extendConstants: drop x, keep imm; lsl y)
     case and64, bic64, orr64, orn64, eor64, eon64, ands64, bics64 // m shifted (type x, amount y)
     case and32, bic32, orr32, orn32, eor32, eon32, ands32, bics32
     case mov64              // d = m (ORR with XZR, no shift): the commonest register move
@@ -37,7 +37,8 @@ public enum Op: UInt16, Sendable {
     case madd64, madd32, msub64, msub32        // d = a +/- n*m
     case smaddl, smsubl, umaddl, umsubl, smulh, umulh
 
-    // Loads and stores (C4.1.94). x = AddrMode, imm = offset, y = extend option for register mode, a = shift
+    // Loads and stores (C4.1.94). x = AddrMode, imm = offset, a = shift; register mode: y and imm
+    // are the extension's drop and keep (extendConstants), no offset
     case ldrb, ldrh, ldrw, ldrx, ldrsb64, ldrsb32, ldrsh64, ldrsh32, ldrsw
     case strb, strh, strw, strx
     case prfm                                   // prefetch: address computed for writeback only, no access

@@ -73,6 +73,23 @@
     return e &<< UInt64(shift)
 }
 
+/// The decoder's form of an extension `option` for `extendReg(_:drop:keep:shift:)`: `drop`,
+/// the bits above the source field (56, 48, 32 or 0), and `keep`, the result's mask (all
+/// ones for a signed extension or none, else the field's width).
+func extendConstants(_ option: UInt8) -> (drop: UInt8, keep: UInt64) {
+    let drop = UInt8(64 - (8 << Int(option & 3)))
+    return (drop, option & 4 != 0 || drop == 0 ? ~0 : ~0 >> UInt64(drop))
+}
+
+/// ExtendReg with the option decoded (`extendConstants`): up by `drop`, down again
+/// arithmetically, masked with `keep`, then LSL by `shift`. Branch-free and a few host
+/// instructions shorter than the option form, for the interpreter's register-offset
+/// loads and stores and the extended-register ADD/SUB.
+@inline(__always) func extendReg(_ v: UInt64, drop: UInt8, keep: UInt64, shift: UInt8) -> UInt64 {
+    let e = UInt64(bitPattern: Int64(bitPattern: v &<< UInt64(drop)) &>> Int64(drop)) & keep
+    return e &<< UInt64(shift)
+}
+
 /// The NZCV values (0...15, N the top bit) for which condition `cond` holds, one bit per
 /// value (ConditionHolds, Arm ARM C1.2.4): evaluating the condition is a shift and a mask.
 /// The decoder puts this mask in the slots of B.cond, CSEL and CCMP.
