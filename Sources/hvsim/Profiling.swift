@@ -5,8 +5,10 @@ import Foundation
 import Machine
 
 extension RunOptions {
+    static let defaultProfileEvery: UInt64 = 10_000
+
     func validateProfileOptions() throws {
-        if profile == nil && (profileSymbols != nil || profileEvery != 10_000) {
+        if profile == nil && (profileSymbols != nil || profileEvery != RunOptions.defaultProfileEvery) {
             throw ValidationError("--profile-every and --profile-symbols need --profile")
         }
         if profileEvery == 0 { throw ValidationError("--profile-every must be at least 1") }

@@ -65,7 +65,7 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "With --gdb: wait for gdb to connect before the first instruction.") var gdbWait = false
     @Option(help: ArgumentHelp("Profile the guest: every --profile-every instructions (all CPUs), take the PC of the CPU running; at exit write the places with the most samples to FILE. By instruction count, so repeatable; the run is unchanged.",
                                valueName: "file")) var profile: String?
-    @Option(help: "With --profile: the sampling interval in instructions.") var profileEvery: UInt64 = 10_000
+    @Option(help: "With --profile: the sampling interval in instructions.") var profileEvery: UInt64 = RunOptions.defaultProfileEvery
     @Option(help: ArgumentHelp("With --profile: sum samples per function, from FILE's text symbols (nm output, a System.map, or /proc/kallsyms read as root in the guest). An ELF --kernel's own symbols are used without it.",
                                valueName: "file")) var profileSymbols: String?
 

@@ -63,14 +63,11 @@
     }
 }
 
-/// ExtendReg: UXTB/UXTH/UXTW/UXTX/SXTB/SXTH/SXTW/SXTX, then LSL by `shift` (0-4).
-/// Without branches: the option's low bits give the width, bit 2 the signedness (a
-/// switch here compiled to a jump table, one more indirect jump per register-offset access).
+/// ExtendReg: UXTB/UXTH/UXTW/UXTX/SXTB/SXTH/SXTW/SXTX, then LSL by `shift` (0-4), for
+/// slots that keep the option itself (the FP/SIMD register-offset loads and stores).
 @inline(__always) func extendReg(_ v: UInt64, _ option: UInt8, _ shift: UInt8) -> UInt64 {
-    let drop = UInt64(64 &- (8 &<< (option & 3)))      // 56, 48, 32 or 0 bits above the field
-    let high = v &<< drop
-    let e = option & 4 != 0 ? UInt64(bitPattern: Int64(bitPattern: high) &>> Int64(drop)) : high &>> drop
-    return e &<< UInt64(shift)
+    let (drop, keep) = extendConstants(option)
+    return extendReg(v, drop: drop, keep: keep, shift: shift)
 }
 
 /// The decoder's form of an extension `option` for `extendReg(_:drop:keep:shift:)`: `drop`,

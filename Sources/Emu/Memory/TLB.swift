@@ -41,10 +41,13 @@ public enum TLB {
     /// rewrites the rest. Linux flushes often (TLBI, TTBR writes); this halves the stores.
     static func clear(_ table: UnsafeMutablePointer<TLBEntry>, contexts: Range<Int>) {
         let first = table + contexts.lowerBound * entries
-        for e in 0..<(contexts.count * entries) {
-            first[e].tagR = invalid; first[e].tagW = invalid; first[e].tagX = invalid
-        }
+        for e in 0..<(contexts.count * entries) { invalidate(first + e) }
         for c in contexts where c < TLB.contexts { forgetLarge(table, context: c) }
+    }
+
+    /// Makes one entry miss for every kind of access.
+    @inline(__always) static func invalidate(_ e: UnsafeMutablePointer<TLBEntry>) {
+        e.pointee.tagR = invalid; e.pointee.tagW = invalid; e.pointee.tagX = invalid
     }
 
     /// Empties one CPU's EL1&0 contexts (EL0 and EL1 access) and, if `stage2`, its stage-2

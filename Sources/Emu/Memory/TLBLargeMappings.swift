@@ -53,7 +53,7 @@ extension TLB {
     static func dropPage(_ table: UnsafeMutablePointer<TLBEntry>, _ va: UInt64, contexts: Range<Int>) {
         for c in contexts {
             let first = table + c * entries
-            drop(first, index(va))
+            invalidate(first + index(va))
             let l = list(table, c)
             var n = Int(word(l, 0)), i = 0
             while i < n {
@@ -61,15 +61,11 @@ extension TLB {
                 guard ((va ^ base) & 0x00ff_ffff_ffff_ffff) >> span == 0 else { i += 1; continue }
                 let pages = 1 << Int(span - 12)
                 if pages >= entries { clear(table, contexts: c..<(c + 1)); n = 0; break }
-                for k in 0..<pages { drop(first, index(base &+ UInt64(k) << 12)) }
+                for k in 0..<pages { invalidate(first + index(base &+ UInt64(k) << 12)) }
                 n -= 1
                 setWord(l, 1 + i, word(l, 1 + n))       // the last item takes this one's place
             }
             setWord(l, 0, UInt64(n))
         }
-    }
-
-    @inline(__always) private static func drop(_ first: UnsafeMutablePointer<TLBEntry>, _ i: Int) {
-        first[i].tagR = invalid; first[i].tagW = invalid; first[i].tagX = invalid
     }
 }

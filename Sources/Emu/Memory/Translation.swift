@@ -271,4 +271,3 @@ extension CPU {
         return nil
     }
 }
-

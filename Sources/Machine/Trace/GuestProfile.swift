@@ -55,7 +55,6 @@ public final class GuestProfile {
     }
 
     private func pad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
-    private func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
 }
 
 /// Function addresses from `nm`, a System.map or /proc/kallsyms: lines `ADDRESS TYPE NAME`
