@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Emu
+@testable import Emu
 import Machine
 
 // Differential tests of the A64 interpreter against qemu-aarch64-static.
@@ -18,7 +18,7 @@ import Machine
 
 @Suite(.serialized)
 struct DifferentialTests {
-    static let groups = ["dp_imm", "dp_reg", "ldst", "branch", "atomic", "sys",
+    static let groups = ["dp_imm", "dp_reg", "ldst", "branch", "atomic", "sys", "fused",
                          "fp_ldst", "fp_scalar", "fp_cvt", "simd_fp", "simd_int", "simd_misc", "simd_perm",
                          "simd_rand"]
 
@@ -44,6 +44,26 @@ struct DifferentialTests {
         } else {
             try? FileManager.default.removeItem(atPath: files.report)
         }
+    }
+
+    /// The fused group decodes every fused pair the interpreter has (else it tests less
+    /// than it claims), and gives the reference's output when stepped one instruction at a
+    /// time too, where a fused slot runs its first instruction alone.
+    @Test func fusedPairsAllRunAndStep() throws {
+        let files = DiffFiles(group: "fused")
+        guard files.missing() == nil, files.stale() == nil else {
+            Issue.record("case_fused files are missing or stale: run images/difftest/build.sh")
+            return
+        }
+        let ref = try Loader.readFile(files.ref)
+        let texts = try files.caseTexts()
+        let fast = try DiffRun(elf: files.elf)
+        let missing = Fusion.fusedOps.filter { !fast.decodedOps.contains($0) }
+        #expect(missing.isEmpty, "fused ops never decoded by the fused group: \(missing)")
+        let stepped = try DiffRun(elf: files.elf, stepping: true)
+        #expect(!stepped.decodedOps.isDisjoint(with: Fusion.fusedOps))
+        let report = DiffReport(group: "fused (stepping)", texts: texts, ref: ref, run: stepped)
+        #expect(report.problem == nil, "\(report.problem ?? "")")
     }
 }
 
@@ -111,7 +131,11 @@ struct DiffRun {
     /// Initial scratch buffers (concatenated), read from the program before it ran.
     var initialBuffers: [UInt8] = []
 
-    init(elf path: String) throws {
+    /// Every op in the decoded code pages at the end (fused ops included).
+    var decodedOps: Set<Op> = []
+
+    /// With `stepping`, the CPU runs with a tracer: one instruction at a time.
+    init(elf path: String, stepping: Bool = false) throws {
         let bus = Bus()
         try bus.addRAM(base: Self.ramBase, size: Self.ramSize)
         let data = try Loader.readFile(path)
@@ -124,6 +148,8 @@ struct DiffRun {
         cpu.st.pointee.sctlrEL1 |= SCTLR.UCI
         cpu.st.pointee.cpacrEL1 |= 3 << 20
         cpu.sp = Self.ramBase + Self.ramSize - 0x1000
+        if stepping { cpu.tracer = { _, _ in } }
+        defer { cpu.code.forEachPage { p in for i in 0..<CodeCache.slotsPerPage { decodedOps.insert(p[i].op) } } }
 
         // Case start addresses (c_<n>) and the end of the last case (c_end).
         var starts: [(UInt64, Int)] = []

@@ -837,6 +837,134 @@ def gen_sys(g):
         c.text, c.body = "; ".join(body), body
         g.add(c)
 
+# Group: fused pairs ---------------------------------------------------------------------
+# Adjacent pairs that hvsim's interpreter runs with one dispatch (Sources/Emu/Decode/
+# Fusion.swift): each case is one pair, its operands random, the second often reading
+# what the first wrote. A pair's first instruction is a branch target (9:), so it runs
+# first and the pair is decoded fused.
+
+def fused_alu(g, op, d, n, m, a):
+    """Assembler text for one instruction that decodes to `op`, with registers d, n, m, a."""
+    r = g.rng
+    xd, xn, xm, xa = X(d), X(n), X(m), X(a)
+    wd, wn, wm = X(d, False), X(n, False), X(m, False)
+    sh = lambda top: "" if r.randrange(3) == 0 else ", %s #%d" % (r.choice(["lsl", "lsr", "asr"]), r.randrange(1, top))
+    imm12 = lambda: "#%d" % r.randrange(4096) + (", lsl #12" if r.randrange(4) == 0 else "")
+    if op == "sbfm64":
+        return r.choice(["sxtw %s, %s" % (xd, wn), "asr %s, %s, #%d" % (xd, xn, r.randrange(1, 64)),
+                         "sbfx %s, %s, #%d, #%d" % (xd, xn, r.randrange(32), r.randrange(1, 33))])
+    if op == "ubfm64":
+        return r.choice(["lsr %s, %s, #%d" % (xd, xn, r.randrange(1, 64)), "lsl %s, %s, #%d" % (xd, xn, r.randrange(1, 64)),
+                         "ubfx %s, %s, #%d, #%d" % (xd, xn, r.randrange(32), r.randrange(1, 33))])
+    if op == "andImm64":
+        return "and %s, %s, #0x%x" % (xd, xn, bitmask_imm(g, 64))
+    if op == "andsImm64":
+        return r.choice(["ands %s, %s, #0x%x" % (xd, xn, bitmask_imm(g, 64)), "tst %s, #0x%x" % (xn, bitmask_imm(g, 64))])
+    if op == "madd64":
+        return r.choice(["mul %s, %s, %s" % (xd, xn, xm), "madd %s, %s, %s, %s" % (xd, xn, xm, xa)])
+    if op == "addEx64":
+        ext = r.choice(["uxtw", "sxtw", "uxtb", "sxth"])
+        return "add %s, %s, %s, %s #%d" % (xd, xn, wm, ext, r.randrange(5))
+    if op in ("addR64", "subR64", "addR32"):
+        mn = "sub" if op == "subR64" else "add"
+        return "%s %s, %s, %s" % (mn, wd if op == "addR32" else xd, wn if op == "addR32" else xn, wm if op == "addR32" else xm)
+    if op == "addSh64":
+        return "add %s, %s, %s, %s #%d" % (xd, xn, xm, r.choice(["lsl", "lsr", "asr"]), r.randrange(1, 64))
+    if op == "addsSh64":
+        return "adds %s, %s, %s, %s #%d" % (xd, xn, xm, r.choice(["lsl", "lsr", "asr"]), r.randrange(1, 64))
+    if op == "subsR64":
+        return r.choice(["subs %s, %s, %s" % (xd, xn, xm), "cmp %s, %s" % (xn, xm)])
+    if op == "subsR32":
+        return r.choice(["subs %s, %s, %s" % (wd, wn, wm), "cmp %s, %s" % (wn, wm)])
+    if op in ("csel64", "csinc64"):
+        if op == "csinc64" and r.randrange(2):
+            return r.choice(["cinc %s, %s, %s" % (xd, xn, r.choice(CONDS[:14])),
+                             "cset %s, %s" % (xd, r.choice(CONDS[:14]))])
+        return "%s %s, %s, %s, %s" % (op[:-2], xd, xn, xm, g.cond())
+    if op == "mov64":
+        return "mov %s, %s" % (xd, xm)
+    if op in ("eor32", "orr32", "and32"):
+        return "%s %s, %s, %s%s" % (op[:-2], wd, wn, wm, sh(32) if r.randrange(2) else
+                                    ("" if r.randrange(2) else ", ror #%d" % r.randrange(1, 32)))
+    if op == "extr32":
+        return r.choice(["ror %s, %s, #%d" % (wd, wn, r.randrange(32)), "extr %s, %s, %s, #%d" % (wd, wn, wm, r.randrange(32))])
+    if op == "addsImm32":
+        return r.choice(["adds %s, %s, %s" % (wd, wn, imm12()), "cmn %s, %s" % (wn, imm12())])
+    if op == "subsImm32":
+        return r.choice(["subs %s, %s, %s" % (wd, wn, imm12()), "cmp %s, %s" % (wn, imm12())])
+    if op == "subsImm64":
+        return r.choice(["subs %s, %s, %s" % (xd, xn, imm12()), "cmp %s, %s" % (xn, imm12())])
+    if op in ("ccmp32", "ccmp64"):
+        rn, rm = (wn, wm) if op == "ccmp32" else (xn, xm)
+        b = rm if r.randrange(2) else "#%d" % r.randrange(32)
+        return "ccmp %s, %s, #%d, %s" % (rn, b, r.randrange(16), g.cond())
+    raise ValueError(op)
+
+
+FUSED_MEMORY = {"ldrxReg": (8, "reg"), "strxReg": (8, "reg"), "ldrxOff": (8, "off"), "ldrwOff": (4, "off")}
+
+
+def fused_memory(g, c, op, t, n, m):
+    """Assembler text for a load or store `op` of register t at base n (index m) into the
+    case's buffer; sets the base and index registers' initial values."""
+    r = g.rng
+    size, mode = FUSED_MEMORY[op]
+    ea = r.randrange(0, (g.bufsize - size) // size + 1) * size
+    reg = X(t, size == 8)
+    mn = "str" if op.startswith("str") else "ldr"
+    if mode == "reg":
+        index = r.randrange(-4, 5)
+        c.regs[m] = index & MASK64
+        c.regs[n] = base_for(g, c, ea, (index * 8) & MASK64)
+        return "%s %s, [%s, %s, lsl #3]" % (mn, reg, X(n), X(m))
+    imm = r.randrange(0, 8) * size
+    c.regs[n] = base_for(g, c, ea, imm)
+    return "%s %s, [%s, #%d]" % (mn, reg, X(n), imm)
+
+
+FUSED_PAIRS = [("sbfm64", "subR64"), ("ldrxReg", "ldrxReg"), ("andImm64", "ubfm64"), ("madd64", "madd64"),
+               ("addEx64", "addSh64"), ("addR64", "subsR64"), ("addSh64", "csel64"), ("subsR64", "ubfm64"),
+               ("ubfm64", "subsR64"), ("csinc64", "subsR64"), ("csinc64", "addR64"), ("csinc64", "addsSh64"),
+               ("addsSh64", "strxReg"), ("mov64", "mov64"), ("ldrwOff", "ldrwOff"), ("ldrxOff", "ldrxOff")] + \
+              [(a, b) for a in ("addR32", "eor32", "extr32", "orr32", "and32")
+                      for b in ("addR32", "eor32", "extr32", "orr32", "and32")] + \
+              [(a, "bcond") for a in ("addsImm32", "subsR64", "subsImm32", "subsR32", "subsImm64", "andsImm64",
+                                      "ccmp32", "ccmp64")]
+
+
+def gen_fused(g):
+    r = g.rng
+    for rep in range(8):
+        for first, second in FUSED_PAIRS:
+            c = Case(g, "")
+            i = len(g.cases)
+            d1, n1, m1, a1, d2, n2, m2, a2 = g.regs(8)
+            if second != "bcond" and rep % 2 == 0:       # the second reads what the first wrote
+                if second in FUSED_MEMORY:
+                    d1 = d2                                   # the value stored, or a load's register
+                else:
+                    n2 = d1
+            if first in FUSED_MEMORY:
+                one = fused_memory(g, c, first, d1, n1, m1)
+            else:
+                one = fused_alu(g, first, d1, n1, m1, a1)
+            if second == "bcond":
+                mk = d2
+                fwd, back = "t_%d_f" % i, "t_%d_b" % i
+                two = "b.%s %s" % (g.cond(), back if r.randrange(3) == 0 else fwd)
+                c.text = "%s; %s  [marker %s: +1 fallthrough, +2 back, +3 fwd]" % (one, two, X(mk))
+                c.body = ["b 9f", "%s: add %s, %s, #2" % (back, X(mk), X(mk)), "b 8f",
+                          "9: " + one, two, "add %s, %s, #1" % (X(mk), X(mk)), "b 8f",
+                          "%s: add %s, %s, #3" % (fwd, X(mk), X(mk)), "8:"]
+            else:
+                if second in FUSED_MEMORY:
+                    two = fused_memory(g, c, second, d2, n2, m2)
+                else:
+                    two = fused_alu(g, second, d2, n2, m2, a2)
+                c.text = "%s; %s" % (one, two)
+                c.body = ["b 9f", "9: " + one, two]
+            g.add(c)
+
 
 GROUPS = {
     "dp_imm": (gen_dp_imm, 0),
@@ -845,6 +973,7 @@ GROUPS = {
     "branch": (gen_branch, 0),
     "atomic": (gen_atomic, 64),
     "sys": (gen_sys, 64),
+    "fused": (gen_fused, 64),
 }
 
 import gen_fp   # noqa: E402  FP/SIMD groups: records with V0..V31, FPSR, FPCR (see gen_fp.py)

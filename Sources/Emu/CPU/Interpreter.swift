@@ -33,6 +33,43 @@
     x[Int(i)] = v & 0xffff_ffff
 }
 
+/// The integer operations that fused pairs (Fusion.swift) are made of: the handler of each,
+/// for the switch's own case and for either half of a pair (`op` is a constant at every use).
+@_transparent private func integerOp(_ op: Op, _ x: UnsafeMutablePointer<UInt64>, _ s: Slot) {
+    switch op {
+    case .sbfm64: wx(x, s.d, signExtend(rx(x, s.n) &>> UInt64(s.x), Int(s.y)) &<< UInt64(s.a))
+    case .subR64: wx(x, s.d, rx(x, s.n) &- rx(x, s.m))
+    case .andImm64: wx(x, s.d, rx(x, s.n) & s.imm)
+    case .ubfm64: wx(x, s.d, ((rx(x, s.n) &>> UInt64(s.x)) & s.imm) &<< UInt64(s.a))
+    case .madd64: wx(x, s.d, rx(x, s.a) &+ rx(x, s.n) &* rx(x, s.m))
+    case .addEx64: wx(x, s.d, rx(x, s.n) &+ extendReg(rx(x, s.m), drop: s.x, keep: s.imm, shift: s.y))
+    case .addSh64: wx(x, s.d, rx(x, s.n) &+ shift64(rx(x, s.m), s.x, s.y))
+    case .addR64: wx(x, s.d, rx(x, s.n) &+ rx(x, s.m))
+    case .subsR64: let (v, f) = subtract64(rx(x, s.n), rx(x, s.m)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
+    case .csel64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : rx(x, s.m))
+    case .csinc64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : rx(x, s.m) &+ 1)
+    case .addsImm32: let (v, f) = addWithCarry32(rx(x, s.n), s.imm, 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
+    case .subsImm32: let (v, f) = subtract32(rx(x, s.n), s.imm); wx(x, s.d, v); wx(x, Reg.nzcv, f)
+    case .subsR32: let (v, f) = subtract32(rx(x, s.n), rx(x, s.m)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
+    case .subsImm64: let (v, f) = subtract64(rx(x, s.n), s.imm); wx(x, s.d, v); wx(x, Reg.nzcv, f)
+    case .andsImm64: let v = rx(x, s.n) & s.imm; wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags64(v))
+    case .addR32: wx32(x, s.d, rx(x, s.n) &+ rx(x, s.m))
+    case .eor32: wx32(x, s.d, rx(x, s.n) ^ shift32(rx(x, s.m), s.x, s.y))
+    case .extr32:
+        let v = (rx(x, s.n) & 0xffff_ffff) << 32 | (rx(x, s.m) & 0xffff_ffff)
+        wx32(x, s.d, v &>> UInt64(s.x))
+    case .orr32: wx32(x, s.d, rx(x, s.n) | shift32(rx(x, s.m), s.x, s.y))
+    case .and32: wx32(x, s.d, rx(x, s.n) & shift32(rx(x, s.m), s.x, s.y))
+    case .addsSh64: let (v, f) = addWithCarry64(rx(x, s.n), shift64(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
+    case .mov64: wx(x, s.d, rx(x, s.m))
+    case .ccmn64: wx(x, Reg.nzcv, holds(UInt16(truncatingIfNeeded: s.imm &>> 16), x) ? addWithCarry64(rx(x, s.n), rx(x, s.m) | (s.imm & 0x1f), 0).1 : UInt64(s.a) << 28)
+    case .ccmn32: wx(x, Reg.nzcv, holds(UInt16(truncatingIfNeeded: s.imm &>> 16), x) ? addWithCarry32(rx(x, s.n), rx(x, s.m) | (s.imm & 0x1f), 0).1 : UInt64(s.a) << 28)
+    case .ccmp64: wx(x, Reg.nzcv, holds(UInt16(truncatingIfNeeded: s.imm &>> 16), x) ? subtract64(rx(x, s.n), rx(x, s.m) | (s.imm & 0x1f)).1 : UInt64(s.a) << 28)
+    case .ccmp32: wx(x, Reg.nzcv, holds(UInt16(truncatingIfNeeded: s.imm &>> 16), x) ? subtract32(rx(x, s.n), rx(x, s.m) | (s.imm & 0x1f)).1 : UInt64(s.a) << 28)
+    default: break
+    }
+}
+
 extension CPU {
     /// Runs until `budget` instructions have retired, checked at block boundaries (a
     /// taken branch, the end of a page, an exception), so a run may end a few
@@ -276,16 +313,13 @@ extension CPU {
                 case .subImm32: wx32(x, s.d, rx(x, s.n) &- s.imm)
                 case .addsImm64:
                     let (v, f) = addWithCarry64(rx(x, s.n), s.imm, 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
-                case .addsImm32:
-                    let (v, f) = addWithCarry32(rx(x, s.n), s.imm, 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
-                case .subsImm64:
-                    let (v, f) = subtract64(rx(x, s.n), s.imm); wx(x, s.d, v); wx(x, Reg.nzcv, f)
-                case .subsImm32:
-                    let (v, f) = subtract32(rx(x, s.n), s.imm); wx(x, s.d, v); wx(x, Reg.nzcv, f)
-                case .andImm64: wx(x, s.d, rx(x, s.n) & s.imm)
+                case .addsImm32: integerOp(.addsImm32, x, s)
+                case .subsImm64: integerOp(.subsImm64, x, s)
+                case .subsImm32: integerOp(.subsImm32, x, s)
+                case .andImm64: integerOp(.andImm64, x, s)
                 case .orrImm64: wx(x, s.d, rx(x, s.n) | s.imm)
                 case .eorImm64: wx(x, s.d, rx(x, s.n) ^ s.imm)
-                case .andsImm64: let v = rx(x, s.n) & s.imm; wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags64(v))
+                case .andsImm64: integerOp(.andsImm64, x, s)
                 case .andImm32: wx32(x, s.d, rx(x, s.n) & s.imm)
                 case .orrImm32: wx32(x, s.d, rx(x, s.n) | s.imm)
                 case .eorImm32: wx32(x, s.d, rx(x, s.n) ^ s.imm)
@@ -296,9 +330,9 @@ extension CPU {
                     wx(x, s.d, (rx(x, s.d) & ~(0xffff &<< UInt64(s.x))) | s.imm &<< UInt64(s.x))
                 case .movk32:
                     wx32(x, s.d, (rx(x, s.d) & ~(0xffff &<< UInt64(s.x))) | s.imm &<< UInt64(s.x))
-                case .ubfm64: wx(x, s.d, ((rx(x, s.n) &>> UInt64(s.x)) & s.imm) &<< UInt64(s.a))
+                case .ubfm64: integerOp(.ubfm64, x, s)
                 case .ubfm32: wx32(x, s.d, (((rx(x, s.n) & 0xffff_ffff) &>> UInt64(s.x)) & s.imm) &<< UInt64(s.a))
-                case .sbfm64: wx(x, s.d, signExtend(rx(x, s.n) &>> UInt64(s.x), Int(s.y)) &<< UInt64(s.a))
+                case .sbfm64: integerOp(.sbfm64, x, s)
                 case .sbfm32: wx32(x, s.d, signExtend((rx(x, s.n) & 0xffff_ffff) &>> UInt64(s.x), Int(s.y)) &<< UInt64(s.a))
                 case .bfm64, .bfm32:
                     let field = s.imm &<< UInt64(s.a)
@@ -307,37 +341,32 @@ extension CPU {
                 case .extr64:
                     let lsb = UInt64(s.x)
                     wx(x, s.d, lsb == 0 ? rx(x, s.m) : (rx(x, s.m) &>> lsb) | (rx(x, s.n) &<< (64 - lsb)))
-                case .extr32:
-                    let v = (rx(x, s.n) & 0xffff_ffff) << 32 | (rx(x, s.m) & 0xffff_ffff)
-                    wx32(x, s.d, v &>> UInt64(s.x))
+                case .extr32: integerOp(.extr32, x, s)
 
                 // MARK: Data processing, register
-                case .mov64: wx(x, s.d, rx(x, s.m))
-                case .addR64: wx(x, s.d, rx(x, s.n) &+ rx(x, s.m))
-                case .subR64: wx(x, s.d, rx(x, s.n) &- rx(x, s.m))
-                case .subsR64:
-                    let (v, f) = subtract64(rx(x, s.n), rx(x, s.m)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
+                case .mov64: integerOp(.mov64, x, s)
+                case .addR64: integerOp(.addR64, x, s)
+                case .subR64: integerOp(.subR64, x, s)
+                case .subsR64: integerOp(.subsR64, x, s)
                 case .andR64: wx(x, s.d, rx(x, s.n) & rx(x, s.m))
                 case .orrR64: wx(x, s.d, rx(x, s.n) | rx(x, s.m))
                 case .eorR64: wx(x, s.d, rx(x, s.n) ^ rx(x, s.m))
                 case .andsR64: let v = rx(x, s.n) & rx(x, s.m); wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags64(v))
-                case .addR32: wx32(x, s.d, rx(x, s.n) &+ rx(x, s.m))
+                case .addR32: integerOp(.addR32, x, s)
                 case .subR32: wx32(x, s.d, rx(x, s.n) &- rx(x, s.m))
-                case .subsR32:
-                    let (v, f) = subtract32(rx(x, s.n), rx(x, s.m)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
-                case .addSh64: wx(x, s.d, rx(x, s.n) &+ shift64(rx(x, s.m), s.x, s.y))
+                case .subsR32: integerOp(.subsR32, x, s)
+                case .addSh64: integerOp(.addSh64, x, s)
                 case .addSh32: wx32(x, s.d, rx(x, s.n) &+ shift32(rx(x, s.m), s.x, s.y))
                 case .subSh64: wx(x, s.d, rx(x, s.n) &- shift64(rx(x, s.m), s.x, s.y))
                 case .subSh32: wx32(x, s.d, rx(x, s.n) &- shift32(rx(x, s.m), s.x, s.y))
-                case .addsSh64:
-                    let (v, f) = addWithCarry64(rx(x, s.n), shift64(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
+                case .addsSh64: integerOp(.addsSh64, x, s)
                 case .addsSh32:
                     let (v, f) = addWithCarry32(rx(x, s.n), shift32(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .subsSh64:
                     let (v, f) = subtract64(rx(x, s.n), shift64(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .subsSh32:
                     let (v, f) = subtract32(rx(x, s.n), shift32(rx(x, s.m), s.x, s.y)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
-                case .addEx64: wx(x, s.d, rx(x, s.n) &+ extendReg(rx(x, s.m), drop: s.x, keep: s.imm, shift: s.y))
+                case .addEx64: integerOp(.addEx64, x, s)
                 case .addEx32: wx32(x, s.d, rx(x, s.n) &+ extendReg(rx(x, s.m), drop: s.x, keep: s.imm, shift: s.y))
                 case .subEx64: wx(x, s.d, rx(x, s.n) &- extendReg(rx(x, s.m), drop: s.x, keep: s.imm, shift: s.y))
                 case .subEx32: wx32(x, s.d, rx(x, s.n) &- extendReg(rx(x, s.m), drop: s.x, keep: s.imm, shift: s.y))
@@ -359,11 +388,11 @@ extension CPU {
                     let v = rx(x, s.n) & shift64(rx(x, s.m), s.x, s.y); wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags64(v))
                 case .bics64:
                     let v = rx(x, s.n) & ~shift64(rx(x, s.m), s.x, s.y); wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags64(v))
-                case .and32: wx32(x, s.d, rx(x, s.n) & shift32(rx(x, s.m), s.x, s.y))
+                case .and32: integerOp(.and32, x, s)
                 case .bic32: wx32(x, s.d, rx(x, s.n) & ~shift32(rx(x, s.m), s.x, s.y))
-                case .orr32: wx32(x, s.d, rx(x, s.n) | shift32(rx(x, s.m), s.x, s.y))
+                case .orr32: integerOp(.orr32, x, s)
                 case .orn32: wx32(x, s.d, rx(x, s.n) | ~shift32(rx(x, s.m), s.x, s.y))
-                case .eor32: wx32(x, s.d, rx(x, s.n) ^ shift32(rx(x, s.m), s.x, s.y))
+                case .eor32: integerOp(.eor32, x, s)
                 case .eon32: wx32(x, s.d, rx(x, s.n) ^ ~shift32(rx(x, s.m), s.x, s.y))
                 case .ands32:
                     let v = rx(x, s.n) & shift32(rx(x, s.m), s.x, s.y) & 0xffff_ffff; wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags32(v))
@@ -385,21 +414,13 @@ extension CPU {
                     let (v, f) = addWithCarry64(rx(x, s.n), ~rx(x, s.m), (rx(x, Reg.nzcv) >> 29) & 1); wx(x, s.d, v); wx(x, Reg.nzcv, f)
                 case .sbcs32:
                     let (v, f) = addWithCarry32(rx(x, s.n), ~rx(x, s.m), (rx(x, Reg.nzcv) >> 29) & 1); wx(x, s.d, v); wx(x, Reg.nzcv, f)
-                case .ccmn64, .ccmn32, .ccmp64, .ccmp32:
-                    if holds(UInt16(truncatingIfNeeded: s.imm &>> 16), x) {
-                        let b = rx(x, s.m) | (s.imm & 0x1f)     // m is XZR in the immediate form
-                        switch s.op {
-                        case .ccmn64: wx(x, Reg.nzcv, addWithCarry64(rx(x, s.n), b, 0).1)
-                        case .ccmn32: wx(x, Reg.nzcv, addWithCarry32(rx(x, s.n), b, 0).1)
-                        case .ccmp64: wx(x, Reg.nzcv, subtract64(rx(x, s.n), b).1)
-                        default: wx(x, Reg.nzcv, subtract32(rx(x, s.n), b).1)
-                        }
-                    } else {
-                        wx(x, Reg.nzcv, UInt64(s.a) << 28)
-                    }
-                case .csel64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : rx(x, s.m))
+                case .ccmn64: integerOp(.ccmn64, x, s)
+                case .ccmn32: integerOp(.ccmn32, x, s)
+                case .ccmp64: integerOp(.ccmp64, x, s)
+                case .ccmp32: integerOp(.ccmp32, x, s)
+                case .csel64: integerOp(.csel64, x, s)
                 case .csel32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : rx(x, s.m))
-                case .csinc64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : rx(x, s.m) &+ 1)
+                case .csinc64: integerOp(.csinc64, x, s)
                 case .csinc32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : rx(x, s.m) &+ 1)
                 case .csinv64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : ~rx(x, s.m))
                 case .csinv32: wx32(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : ~rx(x, s.m))
@@ -435,7 +456,7 @@ extension CPU {
                 case .rorv32: wx32(x, s.d, shift32(rx(x, s.n), 3, UInt8(rx(x, s.m) & 31)))
                 case .crc32:
                     wx(x, s.d, crc32Update(rx(x, s.n), rx(x, s.m), bytes: 1 << Int(s.x), castagnoli: s.y == 1))
-                case .madd64: wx(x, s.d, rx(x, s.a) &+ rx(x, s.n) &* rx(x, s.m))
+                case .madd64: integerOp(.madd64, x, s)
                 case .madd32: wx32(x, s.d, rx(x, s.a) &+ rx(x, s.n) &* rx(x, s.m))
                 case .msub64: wx(x, s.d, rx(x, s.a) &- rx(x, s.n) &* rx(x, s.m))
                 case .msub32: wx32(x, s.d, rx(x, s.a) &- rx(x, s.n) &* rx(x, s.m))
@@ -589,7 +610,7 @@ extension CPU {
                     if takeBranch(pageVA, slots, &cur, &mark, s.imm, stepping: stepping, limit: limit) { continue inner }
                     continue outer
                 case .bcond:
-                    if holds(UInt16(s.d) | UInt16(s.n) &<< 8, x) {
+                    if holds(s.condMask, x) {
                         if takeBranch(pageVA, slots, &cur, &mark, s.imm, stepping: stepping, limit: limit) { continue inner }
                         continue outer
                     }
@@ -718,6 +739,134 @@ extension CPU {
                     st.pointee.icount = retired(mark, cur)
                     if systemOp(s, pc: pc) { st.pointee.pc = pc &+ 4 }
                     continue outer
+
+                // MARK: Fused pairs (Fusion.swift): the first instruction, then (unless stepping) the
+                // next slot's, with `cur` moved to it first
+                case .sbfm64_subR64: integerOp(.sbfm64, x, s); if !stepping { cur += 1; integerOp(.subR64, x, cur.pointee) }
+                case .ldrxReg_ldrxReg:
+                    guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 8, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
+                    if !stepping {
+                        cur += 1
+                        guard loadOp(x, tlbHere, cur.pointee, pcAt(pageVA, cur, slots), ctx, size: 8, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
+                    }
+                case .andImm64_ubfm64: integerOp(.andImm64, x, s); if !stepping { cur += 1; integerOp(.ubfm64, x, cur.pointee) }
+                case .madd64_madd64: integerOp(.madd64, x, s); if !stepping { cur += 1; integerOp(.madd64, x, cur.pointee) }
+                case .addEx64_addSh64: integerOp(.addEx64, x, s); if !stepping { cur += 1; integerOp(.addSh64, x, cur.pointee) }
+                case .addR64_subsR64: integerOp(.addR64, x, s); if !stepping { cur += 1; integerOp(.subsR64, x, cur.pointee) }
+                case .addSh64_csel64: integerOp(.addSh64, x, s); if !stepping { cur += 1; integerOp(.csel64, x, cur.pointee) }
+                case .subsR64_ubfm64: integerOp(.subsR64, x, s); if !stepping { cur += 1; integerOp(.ubfm64, x, cur.pointee) }
+                case .ubfm64_subsR64: integerOp(.ubfm64, x, s); if !stepping { cur += 1; integerOp(.subsR64, x, cur.pointee) }
+                case .csinc64_subsR64: integerOp(.csinc64, x, s); if !stepping { cur += 1; integerOp(.subsR64, x, cur.pointee) }
+                case .csinc64_addR64: integerOp(.csinc64, x, s); if !stepping { cur += 1; integerOp(.addR64, x, cur.pointee) }
+                case .csinc64_addsSh64: integerOp(.csinc64, x, s); if !stepping { cur += 1; integerOp(.addsSh64, x, cur.pointee) }
+                case .addsSh64_strxReg:
+                    integerOp(.addsSh64, x, s)
+                    if !stepping {
+                        cur += 1
+                        guard storeOp(x, tlbHere, cur.pointee, pcAt(pageVA, cur, slots), ctx, size: 8, mode: AddrMode.register) else { continue outer }
+                    }
+                case .mov64_mov64: integerOp(.mov64, x, s); if !stepping { cur += 1; integerOp(.mov64, x, cur.pointee) }
+                case .ldrwOff_ldrwOff:
+                    guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 4, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
+                    if !stepping {
+                        cur += 1
+                        guard loadOp(x, tlbHere, cur.pointee, pcAt(pageVA, cur, slots), ctx, size: 4, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
+                    }
+                case .ldrxOff_ldrxOff:
+                    guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 8, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
+                    if !stepping {
+                        cur += 1
+                        guard loadOp(x, tlbHere, cur.pointee, pcAt(pageVA, cur, slots), ctx, size: 8, signed: false, to32: false, mode: AddrMode.offset) else { continue outer }
+                    }
+                case .addR32_addR32: integerOp(.addR32, x, s); if !stepping { cur += 1; integerOp(.addR32, x, cur.pointee) }
+                case .addR32_eor32: integerOp(.addR32, x, s); if !stepping { cur += 1; integerOp(.eor32, x, cur.pointee) }
+                case .addR32_extr32: integerOp(.addR32, x, s); if !stepping { cur += 1; integerOp(.extr32, x, cur.pointee) }
+                case .addR32_orr32: integerOp(.addR32, x, s); if !stepping { cur += 1; integerOp(.orr32, x, cur.pointee) }
+                case .addR32_and32: integerOp(.addR32, x, s); if !stepping { cur += 1; integerOp(.and32, x, cur.pointee) }
+                case .eor32_addR32: integerOp(.eor32, x, s); if !stepping { cur += 1; integerOp(.addR32, x, cur.pointee) }
+                case .eor32_eor32: integerOp(.eor32, x, s); if !stepping { cur += 1; integerOp(.eor32, x, cur.pointee) }
+                case .eor32_extr32: integerOp(.eor32, x, s); if !stepping { cur += 1; integerOp(.extr32, x, cur.pointee) }
+                case .eor32_orr32: integerOp(.eor32, x, s); if !stepping { cur += 1; integerOp(.orr32, x, cur.pointee) }
+                case .eor32_and32: integerOp(.eor32, x, s); if !stepping { cur += 1; integerOp(.and32, x, cur.pointee) }
+                case .extr32_addR32: integerOp(.extr32, x, s); if !stepping { cur += 1; integerOp(.addR32, x, cur.pointee) }
+                case .extr32_eor32: integerOp(.extr32, x, s); if !stepping { cur += 1; integerOp(.eor32, x, cur.pointee) }
+                case .extr32_extr32: integerOp(.extr32, x, s); if !stepping { cur += 1; integerOp(.extr32, x, cur.pointee) }
+                case .extr32_orr32: integerOp(.extr32, x, s); if !stepping { cur += 1; integerOp(.orr32, x, cur.pointee) }
+                case .extr32_and32: integerOp(.extr32, x, s); if !stepping { cur += 1; integerOp(.and32, x, cur.pointee) }
+                case .orr32_addR32: integerOp(.orr32, x, s); if !stepping { cur += 1; integerOp(.addR32, x, cur.pointee) }
+                case .orr32_eor32: integerOp(.orr32, x, s); if !stepping { cur += 1; integerOp(.eor32, x, cur.pointee) }
+                case .orr32_extr32: integerOp(.orr32, x, s); if !stepping { cur += 1; integerOp(.extr32, x, cur.pointee) }
+                case .orr32_orr32: integerOp(.orr32, x, s); if !stepping { cur += 1; integerOp(.orr32, x, cur.pointee) }
+                case .orr32_and32: integerOp(.orr32, x, s); if !stepping { cur += 1; integerOp(.and32, x, cur.pointee) }
+                case .and32_addR32: integerOp(.and32, x, s); if !stepping { cur += 1; integerOp(.addR32, x, cur.pointee) }
+                case .and32_eor32: integerOp(.and32, x, s); if !stepping { cur += 1; integerOp(.eor32, x, cur.pointee) }
+                case .and32_extr32: integerOp(.and32, x, s); if !stepping { cur += 1; integerOp(.extr32, x, cur.pointee) }
+                case .and32_orr32: integerOp(.and32, x, s); if !stepping { cur += 1; integerOp(.orr32, x, cur.pointee) }
+                case .and32_and32: integerOp(.and32, x, s); if !stepping { cur += 1; integerOp(.and32, x, cur.pointee) }
+                case .addsImm32_bcond:
+                    integerOp(.addsImm32, x, s)
+                    if !stepping, holds((cur + 1).pointee.condMask, x) {
+                        cur += 1
+                        if takeBranch(pageVA, slots, &cur, &mark, cur.pointee.imm, stepping: stepping, limit: limit) { continue inner }
+                        continue outer
+                    }
+                    if !stepping { cur += 1 }
+                case .subsR64_bcond:
+                    integerOp(.subsR64, x, s)
+                    if !stepping, holds((cur + 1).pointee.condMask, x) {
+                        cur += 1
+                        if takeBranch(pageVA, slots, &cur, &mark, cur.pointee.imm, stepping: stepping, limit: limit) { continue inner }
+                        continue outer
+                    }
+                    if !stepping { cur += 1 }
+                case .subsImm32_bcond:
+                    integerOp(.subsImm32, x, s)
+                    if !stepping, holds((cur + 1).pointee.condMask, x) {
+                        cur += 1
+                        if takeBranch(pageVA, slots, &cur, &mark, cur.pointee.imm, stepping: stepping, limit: limit) { continue inner }
+                        continue outer
+                    }
+                    if !stepping { cur += 1 }
+                case .subsR32_bcond:
+                    integerOp(.subsR32, x, s)
+                    if !stepping, holds((cur + 1).pointee.condMask, x) {
+                        cur += 1
+                        if takeBranch(pageVA, slots, &cur, &mark, cur.pointee.imm, stepping: stepping, limit: limit) { continue inner }
+                        continue outer
+                    }
+                    if !stepping { cur += 1 }
+                case .subsImm64_bcond:
+                    integerOp(.subsImm64, x, s)
+                    if !stepping, holds((cur + 1).pointee.condMask, x) {
+                        cur += 1
+                        if takeBranch(pageVA, slots, &cur, &mark, cur.pointee.imm, stepping: stepping, limit: limit) { continue inner }
+                        continue outer
+                    }
+                    if !stepping { cur += 1 }
+                case .andsImm64_bcond:
+                    integerOp(.andsImm64, x, s)
+                    if !stepping, holds((cur + 1).pointee.condMask, x) {
+                        cur += 1
+                        if takeBranch(pageVA, slots, &cur, &mark, cur.pointee.imm, stepping: stepping, limit: limit) { continue inner }
+                        continue outer
+                    }
+                    if !stepping { cur += 1 }
+                case .ccmp32_bcond:
+                    integerOp(.ccmp32, x, s)
+                    if !stepping, holds((cur + 1).pointee.condMask, x) {
+                        cur += 1
+                        if takeBranch(pageVA, slots, &cur, &mark, cur.pointee.imm, stepping: stepping, limit: limit) { continue inner }
+                        continue outer
+                    }
+                    if !stepping { cur += 1 }
+                case .ccmp64_bcond:
+                    integerOp(.ccmp64, x, s)
+                    if !stepping, holds((cur + 1).pointee.condMask, x) {
+                        cur += 1
+                        if takeBranch(pageVA, slots, &cur, &mark, cur.pointee.imm, stepping: stepping, limit: limit) { continue inner }
+                        continue outer
+                    }
+                    if !stepping { cur += 1 }
 
                 // MARK: Floating point and Advanced SIMD
                 case .fpsimd:

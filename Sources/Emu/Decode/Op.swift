@@ -74,6 +74,18 @@ public enum Op: UInt16, Sendable {
     // Floating point and Advanced SIMD, including their loads and stores: executed
     // out of line by `executeFPSIMD` (Exec/FPSIMD*.swift), which owns the slot layout.
     case fpsimd
+
+    // Fused pairs (Fusion.swift): A_B is the op of a slot holding an A whose page's next
+    // slot holds a B; the slot keeps A's fields and B's are read from the next slot, so
+    // one dispatch runs both. Stepping runs the A alone.
+    case sbfm64_subR64, ldrxReg_ldrxReg, andImm64_ubfm64, madd64_madd64, addEx64_addSh64, addR64_subsR64
+    case addSh64_csel64, subsR64_ubfm64, ubfm64_subsR64, csinc64_subsR64, csinc64_addR64, csinc64_addsSh64
+    case addsSh64_strxReg, mov64_mov64, ldrwOff_ldrwOff, ldrxOff_ldrxOff, addR32_addR32, addR32_eor32
+    case addR32_extr32, addR32_orr32, addR32_and32, eor32_addR32, eor32_eor32, eor32_extr32
+    case eor32_orr32, eor32_and32, extr32_addR32, extr32_eor32, extr32_extr32, extr32_orr32
+    case extr32_and32, orr32_addR32, orr32_eor32, orr32_extr32, orr32_orr32, orr32_and32, and32_addR32
+    case and32_eor32, and32_extr32, and32_orr32, and32_and32, addsImm32_bcond, subsR64_bcond
+    case subsImm32_bcond, subsR32_bcond, subsImm64_bcond, andsImm64_bcond, ccmp32_bcond, ccmp64_bcond
 }
 
 extension Op {
@@ -87,8 +99,10 @@ extension Op {
         return Op(rawValue: modeBases[Int(mode)].rawValue + UInt16(k))!
     }
 
-    /// The generic operation a specialised one stands for (itself if not specialised).
+    /// The generic operation a specialised one stands for (itself if not specialised; the
+    /// first's for a fused pair).
     public var generic: Op {
+        if let pair = Fusion.pair(self) { return pair.first.generic }
         for base in Op.modeBases where rawValue >= base.rawValue && rawValue < base.rawValue + 13 {
             return Op.singleKinds[Int(rawValue - base.rawValue)]
         }

@@ -31,6 +31,9 @@ public struct Slot: Sendable {
         self.op = op; self.d = d; self.n = n; self.m = m; self.a = a; self.x = x; self.y = y; self.imm = imm
     }
 
+    /// A B.cond's condition mask (`conditionMask`), kept in d (low byte) and n.
+    @inline(__always) var condMask: UInt16 { UInt16(d) | UInt16(n) &<< 8 }
+
     public static let undecoded = Slot(.undecoded)
     public static let pageEnd = Slot(.pageEnd)
 }

@@ -190,8 +190,7 @@ extension CPU {
         let pa = slots[CodeCache.slotsPerPage].imm
         guard let b = bus.bank(pa) else { slots[i] = Slot(.undefined); return }
         code.markCode(pa)
-        let word = (b.host + Int(pa - b.base) + i * 4).load(as: UInt32.self)
-        slots[i] = Decoder.shared.decode(word)
+        Fusion.decode(slots, i, words: UnsafeRawPointer(b.host + Int(pa - b.base)))
     }
 }
 
