@@ -883,6 +883,13 @@ def fused_alu(g, op, d, n, m, a):
         return "%s %s, %s, %s, %s" % (op[:-2], xd, xn, xm, g.cond())
     if op == "mov64":
         return "mov %s, %s" % (xd, xm)
+    if op == "movImm":
+        return r.choice(["mov %s, #%d" % (xd, r.randrange(65536)), "mov %s, #-%d" % (xd, r.randrange(1, 65536)),
+                         "movz %s, #%d, lsl #%d" % (xd, r.randrange(65536), r.choice([16, 32, 48]))])
+    if op == "addImm64":
+        return "add %s, %s, %s" % (xd, xn, imm12())
+    if op == "nop":
+        return "nop"        # (Linux's PACIASP and AUTIASP are NOPs here, but QEMU's -cpu max has PAuth)
     if op in ("eor32", "orr32", "and32"):
         return "%s %s, %s, %s%s" % (op[:-2], wd, wn, wm, sh(32) if r.randrange(2) else
                                     ("" if r.randrange(2) else ", ror #%d" % r.randrange(1, 32)))
@@ -901,7 +908,8 @@ def fused_alu(g, op, d, n, m, a):
     raise ValueError(op)
 
 
-FUSED_MEMORY = {"ldrxReg": (8, "reg"), "strxReg": (8, "reg"), "ldrxOff": (8, "off"), "ldrwOff": (4, "off")}
+FUSED_MEMORY = {"ldrxReg": (8, "reg"), "strxReg": (8, "reg"), "ldrxOff": (8, "off"), "ldrwOff": (4, "off"),
+                "ldp64": (16, "pair"), "stp64": (16, "pair")}
 
 
 def fused_memory(g, c, op, t, n, m):
@@ -911,7 +919,15 @@ def fused_memory(g, c, op, t, n, m):
     size, mode = FUSED_MEMORY[op]
     ea = r.randrange(0, (g.bufsize - size) // size + 1) * size
     reg = X(t, size == 8)
-    mn = "str" if op.startswith("str") else "ldr"
+    mn = "str" if op.startswith("st") else "ldr"
+    if mode == "pair":                              # t and t+1 (mod 31) are the pair's registers
+        mode2 = r.choice(["off", "pre", "post"])
+        imm = r.randrange(-2, 3) * 8
+        ea = r.randrange(2, (g.bufsize - 16) // 8 - 1) * 8
+        c.regs[n] = base_for(g, c, ea, 0 if mode2 == "post" else imm)
+        t2 = m
+        addr = {"off": "[%s, #%d]", "pre": "[%s, #%d]!", "post": "[%s], #%d"}[mode2] % (X(n), imm)
+        return "%sp %s, %s, %s" % (mn[:2], X(t), X(t2), addr)
     if mode == "reg":
         index = r.randrange(-4, 5)
         c.regs[m] = index & MASK64
@@ -925,7 +941,10 @@ def fused_memory(g, c, op, t, n, m):
 FUSED_PAIRS = [("sbfm64", "subR64"), ("ldrxReg", "ldrxReg"), ("andImm64", "ubfm64"), ("madd64", "madd64"),
                ("addEx64", "addSh64"), ("addR64", "subsR64"), ("addSh64", "csel64"), ("subsR64", "ubfm64"),
                ("ubfm64", "subsR64"), ("csinc64", "subsR64"), ("csinc64", "addR64"), ("csinc64", "addsSh64"),
-               ("addsSh64", "strxReg"), ("mov64", "mov64"), ("ldrwOff", "ldrwOff"), ("ldrxOff", "ldrxOff")] + \
+               ("addsSh64", "strxReg"), ("mov64", "mov64"), ("ldrwOff", "ldrwOff"), ("ldrxOff", "ldrxOff"),
+               ("mov64", "nop"), ("nop", "nop"), ("nop", "stp64"), ("stp64", "addImm64"), ("addImm64", "stp64"),
+               ("stp64", "stp64"), ("stp64", "mov64"), ("ldp64", "ldp64"), ("ldp64", "nop"), ("nop", "ret"),
+               ("mov64", "movImm"), ("movImm", "nop")] + \
               [(a, b) for a in ("addR32", "eor32", "extr32", "orr32", "and32")
                       for b in ("addR32", "eor32", "extr32", "orr32", "and32")] + \
               [(a, "bcond") for a in ("addsImm32", "subsR64", "subsImm32", "subsR32", "subsImm64", "andsImm64",
@@ -948,7 +967,14 @@ def gen_fused(g):
                 one = fused_memory(g, c, first, d1, n1, m1)
             else:
                 one = fused_alu(g, first, d1, n1, m1, a1)
-            if second == "bcond":
+            if second == "ret":
+                mk = d2
+                c.regs[n2] = "t_%d_f" % i
+                two = "ret %s" % X(n2)
+                c.text = "%s; %s  [marker %s: +1 fallthrough, +3 target]" % (one, two, X(mk))
+                c.body = ["b 9f", "9: " + one, two, "add %s, %s, #1" % (X(mk), X(mk)),
+                          "t_%d_f: add %s, %s, #3" % (i, X(mk), X(mk))]
+            elif second == "bcond":
                 mk = d2
                 fwd, back = "t_%d_f" % i, "t_%d_b" % i
                 two = "b.%s %s" % (g.cond(), back if r.randrange(3) == 0 else fwd)

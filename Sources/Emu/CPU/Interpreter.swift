@@ -66,6 +66,8 @@
     case .ccmn32: wx(x, Reg.nzcv, holds(UInt16(truncatingIfNeeded: s.imm &>> 16), x) ? addWithCarry32(rx(x, s.n), rx(x, s.m) | (s.imm & 0x1f), 0).1 : UInt64(s.a) << 28)
     case .ccmp64: wx(x, Reg.nzcv, holds(UInt16(truncatingIfNeeded: s.imm &>> 16), x) ? subtract64(rx(x, s.n), rx(x, s.m) | (s.imm & 0x1f)).1 : UInt64(s.a) << 28)
     case .ccmp32: wx(x, Reg.nzcv, holds(UInt16(truncatingIfNeeded: s.imm &>> 16), x) ? subtract32(rx(x, s.n), rx(x, s.m) | (s.imm & 0x1f)).1 : UInt64(s.a) << 28)
+    case .addImm64: wx(x, s.d, rx(x, s.n) &+ s.imm)
+    case .movImm: wx(x, s.d, s.imm)
     default: break
     }
 }
@@ -174,6 +176,46 @@ extension CPU {
         let tag = write ? e.pointee.tagW : e.pointee.tagR
         guard tag == va & (~0xfff | 7) && va & 0xfff != 0xff8 else { return nil }
         return UnsafeMutableRawPointer(bitPattern: UInt(va &+ e.pointee.addend))
+    }
+
+    /// LDP, LDPSW (`op`, a constant at each use) of the slot `s`. Returns false after an abort.
+    @_transparent
+    private func loadPair(_ op: Op, _ x: UnsafeMutablePointer<UInt64>, _ tlb: UnsafeMutablePointer<TLBEntry>,
+                          _ s: Slot, _ pc: UInt64, _ ctx: Int) -> Bool {
+        let addr = address(s, pc: pc)
+        // Both halves of an aligned 64-bit pair in one page: one TLB look-up.
+        if op == .ldp64, let h = pairHost(tlb, addr, write: false) {
+            let v1 = h.load(as: UInt64.self), v2 = (h + 8).load(as: UInt64.self)
+            writeback(s, addr)
+            x[Int(s.d)] = v1; x[Int(s.m)] = v2
+            return true
+        }
+        let size = op == .ldp64 ? 8 : 4
+        guard let v1 = load(addr, size, ctx: ctx, pc: pc, slot: s),
+              let v2 = load(addr &+ UInt64(size), size, ctx: ctx, pc: pc, slot: s) else { return false }
+        writeback(s, addr)
+        if op == .ldpsw { x[Int(s.d)] = signExtend(v1, 32); x[Int(s.m)] = signExtend(v2, 32) }
+        else { x[Int(s.d)] = v1; x[Int(s.m)] = v2 }
+        return true
+    }
+
+    /// STP (`op`, a constant at each use) of the slot `s` (taken by value: the stores may
+    /// rewrite the slots). Returns false after an abort.
+    @_transparent
+    private func storePair(_ op: Op, _ x: UnsafeMutablePointer<UInt64>, _ tlb: UnsafeMutablePointer<TLBEntry>,
+                           _ s: Slot, _ pc: UInt64, _ ctx: Int) -> Bool {
+        let addr = address(s, pc: pc)
+        if op == .stp64, let h = pairHost(tlb, addr, write: true) {
+            h.storeBytes(of: x[Int(s.d)], as: UInt64.self)
+            (h + 8).storeBytes(of: x[Int(s.m)], as: UInt64.self)
+        } else if op == .stp64 {
+            guard store(addr, 8, x[Int(s.d)], ctx: ctx, pc: pc, slot: s),
+                  store(addr &+ 8, 8, x[Int(s.m)], ctx: ctx, pc: pc, slot: s) else { return false }
+        } else {
+            guard store(addr, 8, (x[Int(s.d)] & 0xffff_ffff) | x[Int(s.m)] << 32, ctx: ctx, pc: pc, slot: s) else { return false }
+        }
+        writeback(s, addr)
+        return true
     }
 
     /// The two specialisations of `interpret`: `stepping` is a constant in each, so the
@@ -307,7 +349,7 @@ extension CPU {
                 // MARK: Data processing, immediate
                 case .adr: wx(x, s.d, pcAt(pageVA, sp, slots) &+ s.imm)
                 case .adrp: wx(x, s.d, pageVA &+ s.imm)
-                case .addImm64: wx(x, s.d, rx(x, s.n) &+ s.imm)
+                case .addImm64: integerOp(.addImm64, x, s)
                 case .addImm32: wx32(x, s.d, rx(x, s.n) &+ s.imm)
                 case .subImm64: wx(x, s.d, rx(x, s.n) &- s.imm)
                 case .subImm32: wx32(x, s.d, rx(x, s.n) &- s.imm)
@@ -325,7 +367,7 @@ extension CPU {
                 case .eorImm32: wx32(x, s.d, rx(x, s.n) ^ s.imm)
                 case .andsImm32:
                     let v = rx(x, s.n) & s.imm & 0xffff_ffff; wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags32(v))
-                case .movImm: wx(x, s.d, s.imm)
+                case .movImm: integerOp(.movImm, x, s)
                 case .movk64:
                     wx(x, s.d, (rx(x, s.d) & ~(0xffff &<< UInt64(s.x))) | s.imm &<< UInt64(s.x))
                 case .movk32:
@@ -554,38 +596,11 @@ extension CPU {
                 case .strhReg: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 2, mode: AddrMode.register) else { continue outer }
                 case .strwReg: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 4, mode: AddrMode.register) else { continue outer }
                 case .strxReg: guard storeOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 8, mode: AddrMode.register) else { continue outer }
-                case .ldp32, .ldp64, .ldpsw:
-                    let pc = pcAt(pageVA, sp, slots)
-                    let addr = address(s, pc: pc)
-                    // Both halves of an aligned 64-bit pair in one page: one TLB look-up.
-                    if s.op == .ldp64, let h = pairHost(tlbHere, addr, write: false) {
-                        let v1 = h.load(as: UInt64.self), v2 = (h + 8).load(as: UInt64.self)
-                        writeback(s, addr)
-                        wx(x, s.d, v1); wx(x, s.m, v2)
-                        break
-                    }
-                    let size = s.op == .ldp64 ? 8 : 4
-                    guard let v1 = load(addr, size, ctx: ctx, pc: pc, slot: s),
-                          let v2 = load(addr &+ UInt64(size), size, ctx: ctx, pc: pc, slot: s) else { continue outer }
-                    writeback(s, addr)
-                    if s.op == .ldpsw { wx(x, s.d, signExtend(v1, 32)); wx(x, s.m, signExtend(v2, 32)) }
-                    else { wx(x, s.d, v1); wx(x, s.m, v2) }
-                case .stp32, .stp64:
-                    let s = s   // the stores may rewrite this slot
-                    let pc = pcAt(pageVA, sp, slots)
-                    let addr = address(s, pc: pc)
-                    if s.op == .stp64, let h = pairHost(tlbHere, addr, write: true) {
-                        h.storeBytes(of: rx(x, s.d), as: UInt64.self)
-                        (h + 8).storeBytes(of: rx(x, s.m), as: UInt64.self)
-                    } else if s.op == .stp64 {
-                        guard store(addr, 8, rx(x, s.d), ctx: ctx, pc: pc, slot: s),
-                              store(addr &+ 8, 8, rx(x, s.m), ctx: ctx, pc: pc, slot: s) else { continue outer }
-                    } else {
-                        guard store(addr, 8, (rx(x, s.d) & 0xffff_ffff) | rx(x, s.m) << 32, ctx: ctx, pc: pc, slot: s) else {
-                            continue outer
-                        }
-                    }
-                    writeback(s, addr)
+                case .ldp32: guard loadPair(.ldp32, x, tlbHere, s, pcAt(pageVA, sp, slots), ctx) else { continue outer }
+                case .ldp64: guard loadPair(.ldp64, x, tlbHere, s, pcAt(pageVA, sp, slots), ctx) else { continue outer }
+                case .ldpsw: guard loadPair(.ldpsw, x, tlbHere, s, pcAt(pageVA, sp, slots), ctx) else { continue outer }
+                case .stp32: guard storePair(.stp32, x, tlbHere, s, pcAt(pageVA, sp, slots), ctx) else { continue outer }
+                case .stp64: guard storePair(.stp64, x, tlbHere, s, pcAt(pageVA, sp, slots), ctx) else { continue outer }
                 case .ldxr:
                     guard loadExclusive(s, ctx: ctx, pc: pcAt(pageVA, sp, slots), pair: false) else { continue outer }
                 case .ldxp:
@@ -741,7 +756,8 @@ extension CPU {
                     continue outer
 
                 // MARK: Fused pairs (Fusion.swift): the first instruction, then (unless stepping) the
-                // next slot's, with `cur` moved to it first
+                // next slot's, with `cur` moved to it first. After a store, only if the slots are
+                // still decoded: a store to this page forgets them all (its code changed).
                 case .sbfm64_subR64: integerOp(.sbfm64, x, s); if !stepping { cur += 1; integerOp(.subR64, x, cur.pointee) }
                 case .ldrxReg_ldrxReg:
                     guard loadOp(x, tlbHere, s, pcAt(pageVA, sp, slots), ctx, size: 8, signed: false, to32: false, mode: AddrMode.register) else { continue outer }
@@ -867,6 +883,56 @@ extension CPU {
                         continue outer
                     }
                     if !stepping { cur += 1 }
+                case .mov64_nop: integerOp(.mov64, x, s); if !stepping { cur += 1 }
+                case .nop_nop: if !stepping { cur += 1 }
+                case .nop_stp64:
+                    if !stepping {
+                        cur += 1
+                        guard storePair(.stp64, x, tlbHere, cur.pointee, pcAt(pageVA, cur, slots), ctx) else { continue outer }
+                    }
+                case .stp64_addImm64:
+                    guard storePair(.stp64, x, tlbHere, s, pcAt(pageVA, sp, slots), ctx) else { continue outer }
+                    if !stepping, (cur + 1).pointee.op != .undecoded {
+                        cur += 1
+                        integerOp(.addImm64, x, cur.pointee)
+                    }
+                case .addImm64_stp64:
+                    integerOp(.addImm64, x, s)
+                    if !stepping {
+                        cur += 1
+                        guard storePair(.stp64, x, tlbHere, cur.pointee, pcAt(pageVA, cur, slots), ctx) else { continue outer }
+                    }
+                case .stp64_stp64:
+                    guard storePair(.stp64, x, tlbHere, s, pcAt(pageVA, sp, slots), ctx) else { continue outer }
+                    if !stepping, (cur + 1).pointee.op != .undecoded {
+                        cur += 1
+                        guard storePair(.stp64, x, tlbHere, cur.pointee, pcAt(pageVA, cur, slots), ctx) else { continue outer }
+                    }
+                case .stp64_mov64:
+                    guard storePair(.stp64, x, tlbHere, s, pcAt(pageVA, sp, slots), ctx) else { continue outer }
+                    if !stepping, (cur + 1).pointee.op != .undecoded {
+                        cur += 1
+                        integerOp(.mov64, x, cur.pointee)
+                    }
+                case .ldp64_ldp64:
+                    guard loadPair(.ldp64, x, tlbHere, s, pcAt(pageVA, sp, slots), ctx) else { continue outer }
+                    if !stepping {
+                        cur += 1
+                        guard loadPair(.ldp64, x, tlbHere, cur.pointee, pcAt(pageVA, cur, slots), ctx) else { continue outer }
+                    }
+                case .ldp64_nop:
+                    guard loadPair(.ldp64, x, tlbHere, s, pcAt(pageVA, sp, slots), ctx) else { continue outer }
+                    if !stepping {
+                        cur += 1
+                    }
+                case .nop_ret:
+                    if !stepping {
+                        cur += 1
+                        st.pointee.pc = rx(x, cur.pointee.n)
+                        continue outer
+                    }
+                case .mov64_movImm: integerOp(.mov64, x, s); if !stepping { cur += 1; integerOp(.movImm, x, cur.pointee) }
+                case .movImm_nop: integerOp(.movImm, x, s); if !stepping { cur += 1 }
 
                 // MARK: Floating point and Advanced SIMD
                 case .fpsimd:

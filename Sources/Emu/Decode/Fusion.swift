@@ -36,9 +36,13 @@ enum Fusion {
         (.addsImm32_bcond, .addsImm32, .bcond), (.subsR64_bcond, .subsR64, .bcond),
         (.subsImm32_bcond, .subsImm32, .bcond), (.subsR32_bcond, .subsR32, .bcond),
         (.subsImm64_bcond, .subsImm64, .bcond), (.andsImm64_bcond, .andsImm64, .bcond),
-        (.ccmp32_bcond, .ccmp32, .bcond), (.ccmp64_bcond, .ccmp64, .bcond),
+        (.ccmp32_bcond, .ccmp32, .bcond), (.ccmp64_bcond, .ccmp64, .bcond), (.mov64_nop, .mov64, .nop),
+        (.nop_nop, .nop, .nop), (.nop_stp64, .nop, .stp64), (.stp64_addImm64, .stp64, .addImm64),
+        (.addImm64_stp64, .addImm64, .stp64), (.stp64_stp64, .stp64, .stp64),
+        (.stp64_mov64, .stp64, .mov64), (.ldp64_ldp64, .ldp64, .ldp64), (.ldp64_nop, .ldp64, .nop),
+        (.nop_ret, .nop, .ret), (.mov64_movImm, .mov64, .movImm), (.movImm_nop, .movImm, .nop),
     ]
-    private static let opCount = Int(Op.ccmp64_bcond.rawValue) + 1
+    private static let opCount = Int(Op.movImm_nop.rawValue) + 1
 
     /// fusedOpOfPair[first × opCount + second]: the fused op for the pair, or nil.
     private static let fusedOpOfPair: [Op?] = {

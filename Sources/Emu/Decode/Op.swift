@@ -86,6 +86,8 @@ public enum Op: UInt16, Sendable {
     case extr32_and32, orr32_addR32, orr32_eor32, orr32_extr32, orr32_orr32, orr32_and32, and32_addR32
     case and32_eor32, and32_extr32, and32_orr32, and32_and32, addsImm32_bcond, subsR64_bcond
     case subsImm32_bcond, subsR32_bcond, subsImm64_bcond, andsImm64_bcond, ccmp32_bcond, ccmp64_bcond
+    case mov64_nop, nop_nop, nop_stp64, stp64_addImm64, addImm64_stp64, stp64_stp64, stp64_mov64
+    case ldp64_ldp64, ldp64_nop, nop_ret, mov64_movImm, movImm_nop
 }
 
 extension Op {
