@@ -20,6 +20,7 @@ const char test_name[] = "tlb";
 
 extern u64 smc_site(void);
 extern u64 smc_inline(u32 insn);
+extern u64 smc_pair(u64 v);
 
 static u64 *P[2];
 static u64 marker(int i) { return 0x71b0000000000000UL | ((u64)i << 8) | 0x18; }
@@ -245,6 +246,8 @@ static u64 smc_test(u64 tag)
 
         check_eq2(where, "instruction patched in its own block returns", imm + 0x20,
                   smc_inline(movz_x0(imm + 0x20)));
+        for (int j = 0; j < 50; j++)
+            check_eq2(where, "a store to its own page, then an add, returns", imm + j + 1, smc_pair(imm + j));
     }
     ok(cat2("self-modifying code", where));
     return 0x600d;

@@ -21,3 +21,17 @@ smc_inline:
     isb
 1:  movz    x0, #1
     ret
+
+/* u64 smc_pair(u64 v): stores to its own page as the first half of an adjacent pair
+ * (STP, then ADD: hvsim runs them as one fused slot). The words stored are the ones
+ * already there, so the code is the same whether or not the store is seen; but the
+ * page's decoded copy is dropped in the middle of the pair. Returns v + 1. */
+    .balign 64
+    .global smc_pair
+smc_pair:
+    adr     x1, 2f
+    ldp     x2, x3, [x1]
+    stp     x2, x3, [x1]
+    add     x0, x0, #1
+2:  ret
+    nop
