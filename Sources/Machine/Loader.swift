@@ -23,9 +23,29 @@ public enum Loader {
     /// Reads a kernel file, failing with a one-line reason naming the file.
     public static func readFile(_ path: String) throws -> [UInt8] {
         guard FileManager.default.fileExists(atPath: path) else { throw LoadError("\(path): no such file") }
-        guard let d = FileManager.default.contents(atPath: path) else { throw LoadError("\(path): cannot read file") }
-        if d.isEmpty { throw LoadError("\(path): file is empty") }
-        return [UInt8](d)
+        // Read straight into the array (kernels are tens of MiB: no Data in between).
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw LoadError("\(path): cannot read file") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw LoadError("\(path): cannot read file") }
+        if st.st_mode & S_IFMT != S_IFREG {       // a pipe or device: its size is not known ahead
+            guard let d = FileManager.default.contents(atPath: path) else { throw LoadError("\(path): cannot read file") }
+            if d.isEmpty { throw LoadError("\(path): file is empty") }
+            return [UInt8](d)
+        }
+        let size = Int(st.st_size)
+        if size == 0 { throw LoadError("\(path): file is empty") }
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
+            while count < size {
+                let n = read(fd, buf.baseAddress! + count, size - count)
+                if n <= 0 { failed = n < 0; break }
+                count += n
+            }
+        }
+        guard !failed, bytes.count == size else { throw LoadError("\(path): cannot read file") }
+        return bytes
     }
 
     public static func detect(_ data: [UInt8]) -> KernelFormat {

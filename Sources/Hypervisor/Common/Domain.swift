@@ -69,6 +69,12 @@ public final class Domain {
     /// Copies `bytes` to guest physical `gpa`; false if any page is not mapped writable.
     @discardableResult
     public func write(_ bytes: [UInt8], at gpa: UInt64) -> Bool {
+        bytes.withUnsafeBytes { write($0, at: gpa) }
+    }
+
+    /// Copies `bytes` to guest physical `gpa`; false if any page is not mapped writable.
+    @discardableResult
+    public func write(_ bytes: UnsafeRawBufferPointer, at gpa: UInt64) -> Bool {
         PagedCopy(bus: bus).write(bytes, at: gpa) { a in p2m.lookup(a).flatMap { $0.writable ? $0.pa : nil } }
     }
 

@@ -24,12 +24,17 @@ struct PagedCopy {
     /// a page is not reachable (the pages before it are written).
     func write(_ bytes: [UInt8], at start: UInt64, translate: (UInt64) -> UInt64?,
                wrote: (Range<UInt64>) -> Void = { _ in }) -> Bool {
+        bytes.withUnsafeBytes { write($0, at: start, translate: translate, wrote: wrote) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, at start: UInt64, translate: (UInt64) -> UInt64?,
+               wrote: (Range<UInt64>) -> Void = { _ in }) -> Bool {
         var done = 0
         while done < bytes.count {
             let a = start &+ UInt64(done)
             guard let pa = translate(a), let h = bus.host(pa) else { return false }
             let n = min(bytes.count - done, Int(0x1000 - (a & 0xfff)))
-            bytes.withUnsafeBytes { h.copyMemory(from: $0.baseAddress! + done, byteCount: n) }
+            h.copyMemory(from: bytes.baseAddress! + done, byteCount: n)
             wrote(pa..<(pa + UInt64(n)))
             done += n
         }

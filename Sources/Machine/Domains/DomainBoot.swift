@@ -64,9 +64,7 @@ extension Machine {
             guard let b = bus.bank(a), a + n <= b.base + b.size, n <= 1 << 31 else {
                 throw LoadError("module at \(hex(a)) (\(n) bytes) is outside RAM")
             }
-            var out = [UInt8](repeating: 0, count: Int(n))
-            out.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: b.host + Int(a - b.base), byteCount: Int(n)) }
-            return out
+            return [UInt8](UnsafeRawBufferPointer(start: b.host + Int(a - b.base), count: Int(n)))
         }
     }
 
@@ -84,9 +82,7 @@ extension Machine {
         guard k.lowest >= base, k.highest <= base + size else {
             throw LoadError("domain \(dc.name): the kernel is linked outside the domain's RAM (\(hex(k.lowest))...)")
         }
-        var bytes = [UInt8](repeating: 0, count: Int(k.highest - k.lowest))
-        bytes.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: bank.host + Int(k.lowest - base), byteCount: $0.count) }
-        d.write(bytes, at: k.lowest)
+        d.write(UnsafeRawBufferPointer(start: bank.host + Int(k.lowest - base), count: Int(k.highest - k.lowest)), at: k.lowest)
 
         var initrd: Range<UInt64>? = nil
         var next = (k.highest + 0xfff) & ~0xfff
