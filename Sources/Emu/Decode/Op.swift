@@ -2,7 +2,7 @@
 // slot fields; d/n/m/a are register indices (see `Reg`), 32/64 suffixes give the
 // operand size. Encodings that map to each op are in the Encodings*.swift tables.
 
-public enum Op: UInt16, Sendable {
+public enum Op: UInt16, Sendable, CaseIterable {
     // Interpreter control
     case undecoded          // decode this slot now, then execute it
     case pageEnd            // fell off the end of the decoded page
