@@ -114,7 +114,9 @@ public final class CPU {
         st.pointee.mpidr = 0x8000_0000 | UInt64(index & 0xff) | (UInt64(index >> 8) << 8)
         st.pointee.vmpidrEL2 = st.pointee.mpidr
         st.pointee.vpidrEL2 = st.pointee.midr
-        tlbBase = .allocate(capacity: TLB.allocation)
+        // Aligned to a cache line, as each entry is one (TLBEntry).
+        tlbBase = UnsafeMutableRawPointer.allocate(byteCount: TLB.allocation * MemoryLayout<TLBEntry>.stride, alignment: 64)
+            .bindMemory(to: TLBEntry.self, capacity: TLB.allocation)
         tlbBase.initialize(repeating: TLBEntry(), count: TLB.allocation)
         for c in 0..<TLB.contexts { TLB.forgetLarge(tlbBase, context: c) }
         codeCache.tlbs.append(tlbBase)

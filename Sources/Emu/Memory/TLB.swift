@@ -23,6 +23,9 @@ public struct TLBEntry {
     public var pa: UInt64 = 0
     /// Decoded code of the page, valid when tagX matches.
     public var code: UnsafeMutablePointer<Slot>? = nil
+    /// Padding to 64 bytes: in tables aligned to 64 (CPU.init), an entry is one cache line.
+    /// At 48 bytes, half the entries straddled two lines, so a look-up could miss twice.
+    private var padding: (UInt64, UInt64) = (0, 0)
 }
 
 public enum TLB {
