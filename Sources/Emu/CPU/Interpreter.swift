@@ -1,16 +1,9 @@
 // The interpreter loop. It runs decoded slots of one guest page at a time: a branch
 // inside the page continues in place, anything else goes back to the block boundary
 // where interrupts, the budget and the next code page are looked at. Nothing here
-// allocates, retains, throws or checks array bounds (DESIGN.md, "Hot loop").
+// allocates, retains, throws or checks array bounds (DESIGN.md, "Hot loop"). Register
+// access (rx, wx) and the integer handlers fused pairs share are in Exec/IntegerOps.swift.
 
-// Register file access for the switch below, through the loop's local copy of the
-// register pointer (a class property would be reloaded after every store).
-@inline(__always) private func rx(_ x: UnsafeMutablePointer<UInt64>, _ i: UInt8) -> UInt64 { x[Int(i)] }
-@inline(__always) private func wx(_ x: UnsafeMutablePointer<UInt64>, _ i: UInt8, _ v: UInt64) { x[Int(i)] = v }
-/// Whether the condition whose mask (`conditionMask`) is `mask` holds for the current flags.
-@inline(__always) private func holds(_ mask: UInt16, _ x: UnsafeMutablePointer<UInt64>) -> Bool {
-    (mask &>> UInt16(truncatingIfNeeded: x[Int(Reg.nzcv)] &>> 28)) & 1 != 0
-}
 /// The retired-instruction count once slot `cur` has retired, where `mark` (from
 /// `runMark`) stands for the straight run `cur` is in: one subtraction and a shift.
 @inline(__always) private func retired(_ mark: UInt, _ cur: UnsafeMutablePointer<Slot>) -> UInt64 {
@@ -28,48 +21,6 @@
 /// The index of slot `cur` in the page whose slots begin at `slots` (a shift: slots are 16 bytes).
 @inline(__always) private func slotIndex(_ cur: UnsafeMutablePointer<Slot>, _ slots: UnsafeMutablePointer<Slot>) -> Int {
     (Int(bitPattern: cur) &- Int(bitPattern: slots)) &>> 4
-}
-@inline(__always) private func wx32(_ x: UnsafeMutablePointer<UInt64>, _ i: UInt8, _ v: UInt64) {
-    x[Int(i)] = v & 0xffff_ffff
-}
-
-/// The integer operations that fused pairs (Fusion.swift) are made of: the handler of each,
-/// for the switch's own case and for either half of a pair (`op` is a constant at every use).
-@_transparent private func integerOp(_ op: Op, _ x: UnsafeMutablePointer<UInt64>, _ s: Slot) {
-    switch op {
-    case .sbfm64: wx(x, s.d, signExtend(rx(x, s.n) &>> UInt64(s.x), Int(s.y)) &<< UInt64(s.a))
-    case .subR64: wx(x, s.d, rx(x, s.n) &- rx(x, s.m))
-    case .andImm64: wx(x, s.d, rx(x, s.n) & s.imm)
-    case .ubfm64: wx(x, s.d, ((rx(x, s.n) &>> UInt64(s.x)) & s.imm) &<< UInt64(s.a))
-    case .madd64: wx(x, s.d, rx(x, s.a) &+ rx(x, s.n) &* rx(x, s.m))
-    case .addEx64: wx(x, s.d, rx(x, s.n) &+ extendReg(rx(x, s.m), drop: s.x, keep: s.imm, shift: s.y))
-    case .addSh64: wx(x, s.d, rx(x, s.n) &+ shift64(rx(x, s.m), s.x, s.y))
-    case .addR64: wx(x, s.d, rx(x, s.n) &+ rx(x, s.m))
-    case .subsR64: let (v, f) = subtract64(rx(x, s.n), rx(x, s.m)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
-    case .csel64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : rx(x, s.m))
-    case .csinc64: wx(x, s.d, holds(UInt16(truncatingIfNeeded: s.imm), x) ? rx(x, s.n) : rx(x, s.m) &+ 1)
-    case .addsImm32: let (v, f) = addWithCarry32(rx(x, s.n), s.imm, 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
-    case .subsImm32: let (v, f) = subtract32(rx(x, s.n), s.imm); wx(x, s.d, v); wx(x, Reg.nzcv, f)
-    case .subsR32: let (v, f) = subtract32(rx(x, s.n), rx(x, s.m)); wx(x, s.d, v); wx(x, Reg.nzcv, f)
-    case .subsImm64: let (v, f) = subtract64(rx(x, s.n), s.imm); wx(x, s.d, v); wx(x, Reg.nzcv, f)
-    case .andsImm64: let v = rx(x, s.n) & s.imm; wx(x, s.d, v); wx(x, Reg.nzcv, logicFlags64(v))
-    case .addR32: wx32(x, s.d, rx(x, s.n) &+ rx(x, s.m))
-    case .eor32: wx32(x, s.d, rx(x, s.n) ^ shift32(rx(x, s.m), s.x, s.y))
-    case .extr32:
-        let v = (rx(x, s.n) & 0xffff_ffff) << 32 | (rx(x, s.m) & 0xffff_ffff)
-        wx32(x, s.d, v &>> UInt64(s.x))
-    case .orr32: wx32(x, s.d, rx(x, s.n) | shift32(rx(x, s.m), s.x, s.y))
-    case .and32: wx32(x, s.d, rx(x, s.n) & shift32(rx(x, s.m), s.x, s.y))
-    case .addsSh64: let (v, f) = addWithCarry64(rx(x, s.n), shift64(rx(x, s.m), s.x, s.y), 0); wx(x, s.d, v); wx(x, Reg.nzcv, f)
-    case .mov64: wx(x, s.d, rx(x, s.m))
-    case .ccmn64: wx(x, Reg.nzcv, holds(UInt16(truncatingIfNeeded: s.imm &>> 16), x) ? addWithCarry64(rx(x, s.n), rx(x, s.m) | (s.imm & 0x1f), 0).1 : UInt64(s.a) << 28)
-    case .ccmn32: wx(x, Reg.nzcv, holds(UInt16(truncatingIfNeeded: s.imm &>> 16), x) ? addWithCarry32(rx(x, s.n), rx(x, s.m) | (s.imm & 0x1f), 0).1 : UInt64(s.a) << 28)
-    case .ccmp64: wx(x, Reg.nzcv, holds(UInt16(truncatingIfNeeded: s.imm &>> 16), x) ? subtract64(rx(x, s.n), rx(x, s.m) | (s.imm & 0x1f)).1 : UInt64(s.a) << 28)
-    case .ccmp32: wx(x, Reg.nzcv, holds(UInt16(truncatingIfNeeded: s.imm &>> 16), x) ? subtract32(rx(x, s.n), rx(x, s.m) | (s.imm & 0x1f)).1 : UInt64(s.a) << 28)
-    case .addImm64: wx(x, s.d, rx(x, s.n) &+ s.imm)
-    case .movImm: wx(x, s.d, s.imm)
-    default: break
-    }
 }
 
 extension CPU {
