@@ -14,7 +14,7 @@ command -v qemu-system-aarch64 >/dev/null || { echo "run-qemu.sh: qemu-system-aa
 
 timeout -k 5 "${TIMEOUT:-60}" qemu-system-aarch64 \
   -M virt,virtualization=on,gic-version=3 -cpu "${QEMU_CPU:-max}" -m 128M \
-  -nographic -semihosting -kernel "$elf" "$@" </dev/null
+  -nographic -nic none -semihosting -kernel "$elf" "$@" </dev/null
 rc=$?
 [ $rc -eq 124 ] && echo "run-qemu.sh: TIMEOUT after ${TIMEOUT:-60}s: $elf" >&2
 exit $rc

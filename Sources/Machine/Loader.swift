@@ -40,6 +40,7 @@ public enum Loader {
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
             while count < size {
                 let n = read(fd, buf.baseAddress! + count, size - count)
+                if n < 0 && errno == EINTR { continue }      // a signal came first: read again
                 if n <= 0 { failed = n < 0; break }
                 count += n
             }

@@ -278,14 +278,23 @@ private func dtcDecompile(_ blob: [UInt8]) throws -> (status: Int32, stderr: Str
     }
 }
 
-/// QEMU's own tree for the same board, when qemu-system-aarch64 is installed.
+/// QEMU's own tree for the same board. scripts/deps.sh installs qemu-system-aarch64, so a
+/// missing or failing QEMU is a failed test, not a skipped one.
 private func qemuVirtDTB(cpus: Int, gic: Int, el2: Bool) throws -> [UInt8]? {
     let file = temporaryPath("qemu.dtb")
     defer { try? FileManager.default.removeItem(atPath: file) }
     let machine = "virt,gic-version=\(gic),virtualization=\(el2 ? "on" : "off"),dumpdtb=\(file)"
+    // -nic none: a default NIC needs an option ROM from ipxe-qemu, which is only recommended.
     guard let r = try runTool("qemu-system-aarch64", ["-M", machine, "-cpu", "cortex-a57", "-m", "1024",
-                                                      "-smp", "\(cpus)", "-display", "none"]),
-          r.status == 0 else { return nil }
+                                                      "-smp", "\(cpus)", "-display", "none", "-nic", "none"])
+    else {
+        Issue.record("qemu-system-aarch64 is not installed (scripts/deps.sh installs it)")
+        return nil
+    }
+    guard r.status == 0 else {
+        Issue.record("qemu-system-aarch64 -M \(machine) failed (status \(r.status)): \(r.stderr)")
+        return nil
+    }
     return [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
 }
 

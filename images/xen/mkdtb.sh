@@ -25,8 +25,10 @@ for tool in qemu-system-aarch64 dtc; do
   command -v "$tool" >/dev/null || { echo "mkdtb.sh: $tool not found (run scripts/deps.sh)" >&2; exit 1; }
 done
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+# -nic none: without it QEMU wants a NIC option ROM (package ipxe-qemu, only recommended).
 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3,dumpdtb="$tmp/q.dtb" \
-  -cpu cortex-a57 -smp 2 -m 2G -nographic >/dev/null 2>&1
+  -cpu cortex-a57 -smp 2 -m 2G -nographic -nic none >"$tmp/qemu.log" 2>&1 ||
+  { echo "mkdtb.sh: qemu-system-aarch64 could not dump its device tree:" >&2; cat "$tmp/qemu.log" >&2; exit 1; }
 # The random seeds would make every dump differ; the board adds its own at boot.
 dtc -q -I dtb -O dts "$tmp/q.dtb" | grep -v -e rng-seed -e kaslr-seed >"$tmp/host.dts"
 hex() { printf '0x%x' "$(($1))"; }
