@@ -96,6 +96,9 @@ public final class CPU {
     public var singleStepping = false
     /// The current run's `toBlockEnd` (read by the stepping loop only).
     var stepToBlockEnd = false
+    /// A walk since the EL1 context of the TLB was last emptied gave EL1 data access to an
+    /// EL0-accessible page (PAN was clear), so setting PAN must empty it (`setPAN`).
+    var el1MayReachUserPages = false
     /// DBGBVR/DBGBCR/DBGWVR/DBGWCR storage (16 each).
     let debugRegs: UnsafeMutablePointer<UInt64>
     /// ConditionHolds as a bit set per condition (see makeConditionTable).
@@ -195,9 +198,11 @@ public final class CPU {
     /// go too, unless `stage2` is false (what changed can only be stage 1).
     public func flushTLB(all: Bool, stage2: Bool = true) {
         if all { TLB.clear(tlbBase, contexts: 0..<TLB.tables) } else { TLB.clearGuest(tlbBase, stage2: stage2) }
+        el1MayReachUserPages = false
     }
 
     func flushTLB(context: Int) {
         TLB.clear(tlbBase, contexts: context..<(context + 1))
+        if context == 1 { el1MayReachUserPages = false }
     }
 }

@@ -183,6 +183,7 @@ extension CPU {
         let w = ap & 2 == 0
         // PAN: privileged data accesses to EL0-accessible pages fault (instruction fetches do not).
         let panBlocks = s.pan != 0 && el0Access
+        if el0Access && !panBlocks { el1MayReachUserPages = true }    // see setPAN
         // A page writable at EL0 is never executable at EL1.
         let x = !pxn && !(el0Access && ap & 2 == 0) && !(wxn && w)
         return Translation(pa: 0, read: !panBlocks, write: w && !panBlocks, exec: x)

@@ -142,6 +142,12 @@ static u64 granule_test(u64 gi)
         check_exc(W("PAN=1 read of EL0 page"), 1, VEC_CUR_SPX_SYNC, EC(EC_DABT_CUR) | FSC_PERM(3), ABT_MASK);
         check_eq2(W("PAN=1 read of EL0 page"), "FAR", R + 7 * G + 0x18, exc_last.far);
         check_eq(W("PAN=0 read of EL0 page"), marker(4), do_load((u64 *)(R + 7 * G + 0x18)));
+        /* That read may have left the page in a TLB: setting PAN again must still refuse it. */
+        set_pan(1);
+        expect_exc(EXC_SKIP);
+        do_load((u64 *)(R + 7 * G + 0x18));
+        set_pan(0);
+        check_exc(W("PAN=1 read of EL0 page after a PAN=0 read"), 1, VEC_CUR_SPX_SYNC, EC(EC_DABT_CUR) | FSC_PERM(3), ABT_MASK);
         ok(W("pan"));
     } else {
         skip(W("PAN not implemented (ID_AA64MMFR1_EL1.PAN=0)"));
