@@ -27,7 +27,7 @@ def main():
             sys.exit(f"{elf} is missing: run `make images`")
         hv_cmd = [HVSIM, "run", "--el", "2", "--semihosting", "--stats", "--kernel", elf]
         qemu_cmd = ["qemu-system-aarch64", "-M", "virt,virtualization=on", "-cpu", "cortex-a57", "-m", "128M",
-                    "-nographic", "-nic", "none", "-semihosting", "-kernel", elf]
+                    "-nographic", "-semihosting", "-kernel", elf]
         hv_times, qemu_times, insns = interleave(hv_cmd, qemu_cmd, RUNS, "PASS")
         hv, qemu = min(hv_times), min(qemu_times)
         results[name] = hv / qemu
