@@ -316,8 +316,10 @@ public final class Machine {
                 }
                 let before = c.st.pointee.icount
                 // The slice ends at the first block boundary after `sliceEnd` (as the fast loop
-                // can end it); a stop before or at it is exact when stepping.
-                let toEnd = sliceEnd &- before
+                // can end it); a stop before or at it is exact when stepping. A breakpoint can
+                // stop a CPU past `sliceEnd`, in the straight-line code before that boundary:
+                // the rest of the slice is then that code alone.
+                let toEnd = sliceEnd > before ? sliceEnd - before : 0
                 var stop = min(limit - executed, until - now)
                 if let l = cpuLimit, l.cpu == i { stop = min(stop, l.icount > before ? l.icount - before : 0) }
                 for o in observers { stop = min(stop, o.next &- min(instructions, o.next)) }
