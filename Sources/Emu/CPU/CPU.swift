@@ -37,6 +37,8 @@ public final class CPU {
     public let v: UnsafeMutablePointer<UInt64>
     /// TLB.tables tables of TLB.entries entries, then TLB's bookkeeping (TLB.allocation).
     let tlbBase: UnsafeMutablePointer<TLBEntry>
+    /// The machine page and decoded code of each of `tlbBase`'s table entries (`tlbPage`).
+    let tlbPages: UnsafeMutablePointer<TLBPage>
 
     /// How PSCI reaches the machine's firmware, as on QEMU's virt board: by HVC when
     /// the guest starts at EL1 (EL2 belongs to the firmware; SMC is then UNDEFINED, EL3
@@ -117,20 +119,22 @@ public final class CPU {
         st.pointee.mpidr = 0x8000_0000 | UInt64(index & 0xff) | (UInt64(index >> 8) << 8)
         st.pointee.vmpidrEL2 = st.pointee.mpidr
         st.pointee.vpidrEL2 = st.pointee.midr
-        // Aligned to a cache line, as each entry is one (TLBEntry).
+        // Aligned to a cache line, so no entry straddles two (TLBEntry).
         tlbBase = UnsafeMutableRawPointer.allocate(byteCount: TLB.allocation * MemoryLayout<TLBEntry>.stride, alignment: 64)
             .bindMemory(to: TLBEntry.self, capacity: TLB.allocation)
         tlbBase.initialize(repeating: TLBEntry(), count: TLB.allocation)
         for c in 0..<TLB.contexts { TLB.forgetLarge(tlbBase, context: c) }
-        codeCache.tlbs.append(tlbBase)
+        tlbPages = .allocate(capacity: TLB.tables * TLB.entries)
+        tlbPages.initialize(repeating: TLBPage(), count: TLB.tables * TLB.entries)
+        codeCache.tlbs.append((tlbBase, tlbPages))
         debugRegs = .allocate(capacity: 64)
         debugRegs.initialize(repeating: 0, count: 64)
         conditions = makeConditionTable()
     }
 
     deinit {
-        code.tlbs.removeAll { $0 == tlbBase }
-        x.deallocate(); v.deallocate(); st.deallocate(); tlbBase.deallocate(); debugRegs.deallocate(); conditions.deallocate()
+        code.tlbs.removeAll { $0.entries == tlbBase }
+        x.deallocate(); v.deallocate(); st.deallocate(); tlbBase.deallocate(); tlbPages.deallocate(); debugRegs.deallocate(); conditions.deallocate()
     }
 
     public static func makeCodeCache(bus: Bus) -> CodeCache { CodeCache(bus: bus) }
@@ -192,6 +196,11 @@ public final class CPU {
     /// The entry that caches `va` in the table of `context`.
     @inline(__always) func tlbEntry(_ context: Int, _ va: UInt64) -> UnsafeMutablePointer<TLBEntry> {
         tlb(context) + TLB.index(va)
+    }
+
+    /// The machine page and decoded code of TLB entry `e`.
+    @inline(__always) func tlbPage(_ e: UnsafeMutablePointer<TLBEntry>) -> UnsafeMutablePointer<TLBPage> {
+        tlbPages + (e - tlbBase)
     }
 
     /// Drops cached translations: of the EL1&0 regime, or of all regimes. Stage 2's walks

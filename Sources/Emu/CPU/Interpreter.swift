@@ -167,7 +167,7 @@ extension CPU {
             let pageVA = startPC & ~0xfff
             let e = tlbEntry(ctx, startPC)
             let slots: UnsafeMutablePointer<Slot>
-            if e.pointee.tagX == pageVA && startPC & 3 == 0, let c = e.pointee.code {
+            if e.pointee.tagX == pageVA && startPC & 3 == 0, let c = tlbPage(e).pointee.code {
                 slots = c
             } else {
                 guard let c = fetchPage(startPC, ctx: ctx) else { icount &+= 1; continue outer }

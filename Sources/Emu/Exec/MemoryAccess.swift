@@ -77,16 +77,17 @@ extension CPU {
 
     func fillTLB(_ va: UInt64, _ t: Translation, bank b: RAMBank, ctx: Int) {
         if t.largeSpan != 0 { TLB.noteLarge(tlbBase, context: ctx, va: va, span: t.largeSpan) }
-        let e = tlbEntry(ctx, va)
+        let e = tlbEntry(ctx, va), p = tlbPage(e)
         let page = va & ~0xfff, paPage = t.pa & ~0xfff
-        if e.pointee.pa != paPage || e.pointee.tagR != page && e.pointee.tagW != page && e.pointee.tagX != page {
+        if p.pointee.pa != paPage || e.pointee.tagR != page && e.pointee.tagW != page && e.pointee.tagX != page {
             e.pointee = TLBEntry()
+            p.pointee.code = nil
         }
-        e.pointee.pa = paPage
+        p.pointee.pa = paPage
         e.pointee.addend = UInt64(UInt(bitPattern: b.host + Int(paPage - b.base))) &- page
         if t.read { e.pointee.tagR = page }
         if t.write && !code.isCode(paPage, bank: b) { e.pointee.tagW = page; b.touch(paPage - b.base) }
-        if t.exec && e.pointee.tagX != page { e.pointee.tagX = TLB.invalid; e.pointee.code = nil }
+        if t.exec && e.pointee.tagX != page { e.pointee.tagX = TLB.invalid; p.pointee.code = nil }
         if st.pointee.hasWatchpoints { keepWatchedPageOut(e, page) }
     }
 
@@ -179,7 +180,7 @@ extension CPU {
             fillTLB(pc, t, bank: b, ctx: ctx)
             let e = tlbEntry(ctx, pc)
             e.pointee.tagX = pc & ~0xfff
-            e.pointee.code = slots
+            tlbPage(e).pointee.code = slots
             return slots
         }
     }

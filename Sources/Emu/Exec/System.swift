@@ -142,13 +142,13 @@ extension CPU {
         case .tlbiEL1: flushTLB(all: false, stage2: false)
         case .tlbiStage2: flushTLB(all: false)
         case .tlbiEL2: flushTLB(context: 2)
-        case .tlbiEL1IS: for t in code.tlbs { TLB.clearGuest(t, stage2: false) }
-        case .tlbiStage2IS: for t in code.tlbs { TLB.clearGuest(t, stage2: true) }
-        case .tlbiEL2IS: for t in code.tlbs { TLB.clear(t, contexts: 2..<3) }
+        case .tlbiEL1IS: for t in code.tlbs { TLB.clearGuest(t.entries, stage2: false) }
+        case .tlbiStage2IS: for t in code.tlbs { TLB.clearGuest(t.entries, stage2: true) }
+        case .tlbiEL2IS: for t in code.tlbs { TLB.clear(t.entries, contexts: 2..<3) }
         case .tlbiVAEL1: TLB.dropPage(tlbBase, tlbiAddress(value), contexts: 0..<2)
-        case .tlbiVAEL1IS: for t in code.tlbs { TLB.dropPage(t, tlbiAddress(value), contexts: 0..<2) }
+        case .tlbiVAEL1IS: for t in code.tlbs { TLB.dropPage(t.entries, tlbiAddress(value), contexts: 0..<2) }
         case .tlbiVAEL2: TLB.dropPage(tlbBase, tlbiAddress(value), contexts: 2..<3)
-        case .tlbiVAEL2IS: for t in code.tlbs { TLB.dropPage(t, tlbiAddress(value), contexts: 2..<3) }
+        case .tlbiVAEL2IS: for t in code.tlbs { TLB.dropPage(t.entries, tlbiAddress(value), contexts: 2..<3) }
         default:
             addressTranslate(op, value)
         }

@@ -14,18 +14,22 @@
 // one per level squared. It is dropped with the EL1&0 contexts except by operations that
 // cannot change stage 2 (stage-1 TLBIs, writes to the stage-1 controls).
 
+/// What every access looks at: 32 bytes, so in tables aligned to 64 (CPU.init) two entries
+/// share a cache line and none straddles two. What only fills and block boundaries need is
+/// in a `TLBPage` at the same index of a parallel table (`CPU.tlbPage`).
 public struct TLBEntry {
     public var tagR: UInt64 = TLB.invalid
     public var tagW: UInt64 = TLB.invalid
     public var tagX: UInt64 = TLB.invalid
     /// Host address of the page start minus the page VA; host = va &+ addend.
     public var addend: UInt64 = 0
+}
+
+/// The rest of a TLB entry: its machine page and, valid when the entry's tagX matches, the
+/// page's decoded code.
+public struct TLBPage {
     public var pa: UInt64 = 0
-    /// Decoded code of the page, valid when tagX matches.
     public var code: UnsafeMutablePointer<Slot>? = nil
-    /// Padding to 64 bytes: in tables aligned to 64 (CPU.init), an entry is one cache line.
-    /// At 48 bytes, half the entries straddled two lines, so a look-up could miss twice.
-    private var padding: (UInt64, UInt64) = (0, 0)
 }
 
 public enum TLB {
@@ -68,8 +72,9 @@ public final class CodeCache {
     let bus: Bus
     // Looked up on every code-page fill: no dynamic exclusivity check (used on one thread).
     @exclusivity(unchecked) private var pages: [UInt64: UnsafeMutablePointer<Slot>] = [:]
-    /// Every CPU's TLB (contexts × entries), to drop write permission on code pages.
-    @exclusivity(unchecked) var tlbs: [UnsafeMutablePointer<TLBEntry>] = []
+    /// Every CPU's TLB (contexts × entries) and its parallel page table, to drop write
+    /// permission on code pages.
+    @exclusivity(unchecked) var tlbs: [(entries: UnsafeMutablePointer<TLBEntry>, pages: UnsafeMutablePointer<TLBPage>)] = []
     public private(set) var pagesDecoded = 0
 
     public static let slotsPerPage = 1024
@@ -97,8 +102,8 @@ public final class CodeCache {
         if b.codePages[i] != 0 { return }
         b.codePages[i] = 1
         for t in tlbs {
-            for e in 0..<(TLB.entries * TLB.contexts) where t[e].pa == pa && t[e].tagW != TLB.invalid {
-                t[e].tagW = TLB.invalid
+            for e in 0..<(TLB.entries * TLB.contexts) where t.pages[e].pa == pa && t.entries[e].tagW != TLB.invalid {
+                t.entries[e].tagW = TLB.invalid
             }
         }
     }
@@ -111,7 +116,7 @@ public final class CodeCache {
     /// page takes the slow path, which marks the page touched (RAMBank.takeTouched).
     public func dropWriteAccess() {
         for t in tlbs {
-            for e in 0..<(TLB.entries * TLB.contexts) { t[e].tagW = TLB.invalid }
+            for e in 0..<(TLB.entries * TLB.contexts) { t.entries[e].tagW = TLB.invalid }
         }
     }
 

@@ -197,7 +197,7 @@ extension CPU {
         let e = tlbEntry(TLB.stage2, ipa)
         let tag = access == .read ? e.pointee.tagR : access == .write ? e.pointee.tagW : e.pointee.tagX
         if tag == page {
-            return .success(Translation(pa: e.pointee.pa | (ipa & 0xfff), read: e.pointee.tagR == page,
+            return .success(Translation(pa: tlbPage(e).pointee.pa | (ipa & 0xfff), read: e.pointee.tagR == page,
                                         write: e.pointee.tagW == page, exec: e.pointee.tagX == page))
         }
         let r = stage2Walk(ipa, access, s1ptw: s1ptw, va: va)
@@ -205,7 +205,7 @@ extension CPU {
             e.pointee.tagR = t.read ? page : TLB.invalid
             e.pointee.tagW = t.write ? page : TLB.invalid
             e.pointee.tagX = t.exec ? page : TLB.invalid
-            e.pointee.pa = t.pa & ~0xfff
+            tlbPage(e).pointee.pa = t.pa & ~0xfff
         }
         return r
     }
