@@ -34,7 +34,7 @@ public struct TLBPage {
 
 public enum TLB {
     public static let invalid: UInt64 = 1
-    public static let entries = 1024
+    public static let entries = 2048
     public static let contexts = 3          // 0: EL0 access, 1: EL1, 2: EL2
     public static let stage2 = 3            // the stage-2 table, after the contexts
     public static let tables = 4
