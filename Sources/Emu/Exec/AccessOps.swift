@@ -73,7 +73,7 @@ extension CPU {
         let e = tlb + TLB.index(va)
         let tag = write ? e.pointee.tagW : e.pointee.tagR
         guard tag == va & (~0xfff | 7) && va & 0xfff != 0xff8 else { return nil }
-        return UnsafeMutableRawPointer(bitPattern: UInt(va &+ e.pointee.addend))
+        return hostAddress(va, e)
     }
 
     /// LDP, LDPSW (`op`, a constant at each use) of the slot `s`. Returns false after an abort.

@@ -78,7 +78,7 @@ extension CPU {
         if (va & 0xfff) + UInt64(len) > 0x1000 { return nil }
         let e = tlbEntry(ctx, va)
         guard (write ? e.pointee.tagW : e.pointee.tagR) == va & ~0xfff else { return nil }
-        return UnsafeMutableRawPointer(bitPattern: UInt(va &+ e.pointee.addend))
+        return hostAddress(va, e)
     }
 
     /// For a store of `len` bytes that crosses a page, translates both pages for writing

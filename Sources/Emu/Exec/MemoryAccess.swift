@@ -5,12 +5,19 @@
 extension CPU {
     // MARK: Fast paths (inlined into the interpreter)
 
+    /// The host address of `va` through TLB entry `e`, whose tag matched: never null (a
+    /// RAM bank's memory), so release builds skip the check.
+    @inline(__always)
+    func hostAddress(_ va: UInt64, _ e: UnsafeMutablePointer<TLBEntry>) -> UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer(bitPattern: UInt(va &+ e.pointee.addend)).unsafelyUnwrapped
+    }
+
     /// Fast path with the current context's TLB table already at hand.
     @inline(__always)
     func load(_ va: UInt64, _ size: Int, tlb: UnsafeMutablePointer<TLBEntry>, ctx: Int, pc: UInt64, slot: Slot) -> UInt64? {
         let e = tlb + TLB.index(va)
         if e.pointee.tagR == va & (~0xfff | UInt64(size - 1)) {
-            return loadLE(UnsafeMutableRawPointer(bitPattern: UInt(va &+ e.pointee.addend))!, size)
+            return loadLE(hostAddress(va, e), size)
         }
         return loadSlow(va, size, ctx: ctx, pc: pc, slot: slot)
     }
@@ -20,7 +27,7 @@ extension CPU {
                slot: Slot) -> Bool {
         let e = tlb + TLB.index(va)
         if e.pointee.tagW == va & (~0xfff | UInt64(size - 1)) {
-            storeLE(UnsafeMutableRawPointer(bitPattern: UInt(va &+ e.pointee.addend))!, size, value)
+            storeLE(hostAddress(va, e), size, value)
             return true
         }
         return storeSlow(va, size, value, ctx: ctx, pc: pc, slot: slot)
