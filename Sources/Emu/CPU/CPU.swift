@@ -120,9 +120,12 @@ public final class CPU {
         st.pointee.vmpidrEL2 = st.pointee.mpidr
         st.pointee.vpidrEL2 = st.pointee.midr
         // Aligned to a cache line, so no entry straddles two (TLBEntry).
-        tlbBase = UnsafeMutableRawPointer.allocate(byteCount: TLB.allocation * MemoryLayout<TLBEntry>.stride, alignment: 64)
-            .bindMemory(to: TLBEntry.self, capacity: TLB.allocation)
-        tlbBase.initialize(repeating: TLBEntry(), count: TLB.allocation)
+        let tlbMemory = UnsafeMutableRawPointer.allocate(byteCount: TLB.allocation * MemoryLayout<TLBEntry>.stride, alignment: 64)
+        tlbBase = tlbMemory.bindMemory(to: TLBEntry.self, capacity: TLB.tables * TLB.entries)
+        tlbBase.initialize(repeating: TLBEntry(), count: TLB.tables * TLB.entries)
+        // After the tables, the large mappings' lists (TLBLargeMappings.swift): UInt64 words.
+        (tlbMemory + TLB.tables * TLB.entries * MemoryLayout<TLBEntry>.stride)
+            .initializeMemory(as: UInt64.self, repeating: 0, count: TLB.largeWords)
         for c in 0..<TLB.contexts { TLB.forgetLarge(tlbBase, context: c) }
         tlbPages = .allocate(capacity: TLB.tables * TLB.entries)
         tlbPages.initialize(repeating: TLBPage(), count: TLB.tables * TLB.entries)

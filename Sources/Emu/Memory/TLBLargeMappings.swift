@@ -12,20 +12,16 @@
 
 extension TLB {
     static let largeCapacity = 63
-    private static let largeWords = contexts * (largeCapacity + 1)
+    static let largeWords = contexts * (largeCapacity + 1)
     /// TLBEntry-sized units that hold the lists.
     static let largeBookkeepingEntries = (largeWords * 8 + MemoryLayout<TLBEntry>.stride - 1) / MemoryLayout<TLBEntry>.stride
 
-    /// Context c's list: word 0 the count, then the items (raw memory: UInt64 words).
-    @inline(__always) private static func list(_ table: UnsafeMutablePointer<TLBEntry>, _ c: Int) -> UnsafeMutableRawPointer {
-        UnsafeMutableRawPointer(table + tables * entries) + c * (largeCapacity + 1) * 8
+    /// Context c's list: word 0 the count, then the items (CPU.init binds them to UInt64).
+    @inline(__always) private static func list(_ table: UnsafeMutablePointer<TLBEntry>, _ c: Int) -> UnsafeMutablePointer<UInt64> {
+        UnsafeMutableRawPointer(table + tables * entries).assumingMemoryBound(to: UInt64.self) + c * (largeCapacity + 1)
     }
-    @inline(__always) private static func word(_ l: UnsafeMutableRawPointer, _ i: Int) -> UInt64 {
-        l.load(fromByteOffset: i * 8, as: UInt64.self)
-    }
-    @inline(__always) private static func setWord(_ l: UnsafeMutableRawPointer, _ i: Int, _ v: UInt64) {
-        l.storeBytes(of: v, toByteOffset: i * 8, as: UInt64.self)
-    }
+    @inline(__always) private static func word(_ l: UnsafeMutablePointer<UInt64>, _ i: Int) -> UInt64 { l[i] }
+    @inline(__always) private static func setWord(_ l: UnsafeMutablePointer<UInt64>, _ i: Int, _ v: UInt64) { l[i] = v }
 
     /// Empties context c's list (its entries are being cleared).
     static func forgetLarge(_ table: UnsafeMutablePointer<TLBEntry>, context c: Int) {
@@ -38,7 +34,9 @@ extension TLB {
         let l = list(table, c)
         let item = (va & ~((1 << UInt64(span)) &- 1)) | UInt64(span)
         let n = Int(word(l, 0))
-        for i in 0..<n where word(l, 1 + i) == item { return }
+        // Newest first: consecutive fills are mostly of the same mapping.
+        var i = n
+        while i > 0 { if word(l, i) == item { return }; i -= 1 }
         if n == largeCapacity {
             clear(table, contexts: c..<(c + 1))
             setWord(l, 1, item); setWord(l, 0, 1)
