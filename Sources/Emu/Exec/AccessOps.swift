@@ -104,8 +104,8 @@ extension CPU {
                            _ s: Slot, _ pc: UInt64, _ ctx: Int) -> Bool {
         let addr = address(s, pc: pc)
         if op == .stp64, let h = pairHost(tlb, addr, write: true) {
-            h.storeBytes(of: x[Int(s.d)], as: UInt64.self)
-            (h + 8).storeBytes(of: x[Int(s.m)], as: UInt64.self)
+            storeLE(h, 8, x[Int(s.d)])
+            storeLE(h + 8, 8, x[Int(s.m)])
         } else if op == .stp64 {
             guard store(addr, 8, x[Int(s.d)], ctx: ctx, pc: pc, slot: s),
                   store(addr &+ 8, 8, x[Int(s.m)], ctx: ctx, pc: pc, slot: s) else { return false }
