@@ -355,9 +355,8 @@ extension CPU {
                 case .smsubl: wx(x, s.d, rx(x, s.a) &- signExtend(rx(x, s.n), 32) &* signExtend(rx(x, s.m), 32))
                 case .umaddl: wx(x, s.d, rx(x, s.a) &+ (rx(x, s.n) & 0xffff_ffff) &* (rx(x, s.m) & 0xffff_ffff))
                 case .umsubl: wx(x, s.d, rx(x, s.a) &- (rx(x, s.n) & 0xffff_ffff) &* (rx(x, s.m) & 0xffff_ffff))
-                case .smulh:
-                    wx(x, s.d, UInt64(bitPattern: Int64(bitPattern: rx(x, s.n)).multipliedFullWidth(by: Int64(bitPattern: rx(x, s.m))).high))
-                case .umulh: wx(x, s.d, rx(x, s.n).multipliedFullWidth(by: rx(x, s.m)).high)
+                case .smulh: wx(x, s.d, signedMultiplyHigh(rx(x, s.n), rx(x, s.m)))
+                case .umulh: wx(x, s.d, unsignedMultiplyHigh(rx(x, s.n), rx(x, s.m)))
 
                 // MARK: Loads and stores
                 case .ldrb, .ldrh, .ldrw, .ldrx, .ldrsb64, .ldrsb32, .ldrsh64, .ldrsh32, .ldrsw:

@@ -11,6 +11,16 @@
     return (r, n << 31 | z << 30 | cf << 29 | v << 28)
 }
 
+/// UMULH, SMULH: the high 64 bits of the 128-bit product, through the 128-bit integer
+/// types, which compile to one multiply (`multipliedFullWidth` is a call into the runtime).
+@inline(__always) func unsignedMultiplyHigh(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    UInt64(truncatingIfNeeded: (UInt128(a) &* UInt128(b)) &>> 64)
+}
+@inline(__always) func signedMultiplyHigh(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    let p = Int128(Int64(bitPattern: a)) &* Int128(Int64(bitPattern: b))
+    return UInt64(truncatingIfNeeded: p &>> 64)
+}
+
 /// AddWithCarry for 32-bit operands (upper halves ignored); result zero-extended.
 @inline(__always) func addWithCarry32(_ a: UInt64, _ b: UInt64, _ c: UInt64) -> (UInt64, UInt64) {
     let a32 = a & 0xffff_ffff, b32 = b & 0xffff_ffff
