@@ -21,9 +21,11 @@ public final class GICCore {
     public let lines: Int
 
     // Per-interrupt state, indexed by `slot(cpu, intid)`: the private interrupts of CPU c
-    // at c * 32 ..< c * 32 + 32, SPIs after all CPUs' private banks.
-    var enabled: [Bool], latch: [Bool], level: [Bool], active: [Bool], group1: [Bool], edge: [Bool]
-    var priority: [UInt8]
+    // at c * 32 ..< c * 32 + 32, SPIs after all CPUs' private banks. Read on every look for
+    // the highest pending interrupt (each exit of a hypervisor's vCPU, each interrupt
+    // acknowledge): no dynamic exclusivity checks (the machine runs on one thread).
+    @exclusivity(unchecked) var enabled: [Bool], latch: [Bool], level: [Bool], active: [Bool], group1: [Bool], edge: [Bool]
+    @exclusivity(unchecked) var priority: [UInt8]
     /// SPI routing: target CPU per SPI (GICD_IROUTER / GICD_ITARGETSR), or 1-of-N when `anyCPU`.
     var route: [Int], anyCPU: [Bool], targets: [UInt8]
     /// SGI source CPU (GICv2 reports it in GICC_IAR).
