@@ -172,7 +172,7 @@ public final class GICCore {
     }
 
     /// The first SPI from `from` on that is enabled, inactive and pending; `lines` if none.
-    /// Reads the arrays' storage directly: one exclusivity check per array, not per INTID.
+    /// Reads the arrays' storage directly: no bounds check per INTID.
     private func nextPendingSPI(from: Int) -> Int {
         let base = cpuCount * 32 - 32, n = lines
         return enabled.withUnsafeBufferPointer { en in active.withUnsafeBufferPointer { ac in

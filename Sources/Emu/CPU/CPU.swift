@@ -123,10 +123,10 @@ public final class CPU {
         let tlbMemory = UnsafeMutableRawPointer.allocate(byteCount: TLB.allocation * MemoryLayout<TLBEntry>.stride, alignment: 64)
         tlbBase = tlbMemory.bindMemory(to: TLBEntry.self, capacity: TLB.tables * TLB.entries)
         tlbBase.initialize(repeating: TLBEntry(), count: TLB.tables * TLB.entries)
-        // After the tables, the large mappings' lists (TLBLargeMappings.swift): UInt64 words.
+        // After the tables, the large mappings' lists (TLBLargeMappings.swift): UInt64 words,
+        // all zero, so every list starts empty.
         (tlbMemory + TLB.tables * TLB.entries * MemoryLayout<TLBEntry>.stride)
             .initializeMemory(as: UInt64.self, repeating: 0, count: TLB.largeWords)
-        for c in 0..<TLB.contexts { TLB.forgetLarge(tlbBase, context: c) }
         tlbPages = .allocate(capacity: TLB.tables * TLB.entries)
         tlbPages.initialize(repeating: TLBPage(), count: TLB.tables * TLB.entries)
         codeCache.tlbs.append((tlbBase, tlbPages))
