@@ -12,6 +12,9 @@ public struct MachineConfig: Sendable {
     public var semihosting = false
     /// Instructions per generic-counter tick, and the counter frequency the guest sees.
     public var instructionsPerTick: UInt64 = 1
+    /// Compile hot blocks to host code where the host allows (Emu's block compiler); false
+    /// interprets every instruction. Runs are the same either way.
+    public var compileBlocks = true
     public var counterFrequency: UInt64 = 100_000_000
     /// Instructions a CPU runs before the next one gets its turn.
     public var quantum: UInt64 = 20_000
@@ -138,6 +141,7 @@ public final class Machine {
         for c in cpus {
             c.semihosting = config.semihosting
             c.instructionsPerTick = config.instructionsPerTick
+            c.compileBlocks = config.compileBlocks
             // Booted at EL1, EL2 belongs to the firmware: HVC reaches PSCI, as on QEMU's virt.
             c.conduit = config.startEL == 1 ? .hvc : .smc
         }

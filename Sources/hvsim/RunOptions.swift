@@ -17,6 +17,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Number of CPUs (1-8). Default 1; with --hypervisor, the pCPUs of the configuration.") var cpus: Int?
     @Option(help: "Exception level to start in: 1, or 2 (EL2 available to the guest).") var el: Int = 1
     @Flag(help: "Serve Arm semihosting calls (HLT #0xF000), as QEMU's -semihosting.") var semihosting = false
+    @Flag(help: "Interpret every instruction: no compiling of hot blocks to host code (the run is the same; for checking and measuring the block compiler).") var interpret = false
     @Option(help: "Initial RAM disk (initramfs) to load for the kernel.") var initrd: String?
     @Option(help: "Kernel command line.") var append: String?
     @Option(help: "Use this device tree blob instead of the board's own (its /chosen gets --append and --initrd). With --hypervisor: the host device tree whose /chosen compatible = \"xen,domain\" nodes are the domains (dom0less, pCPUs from /cpus).")
@@ -106,6 +107,7 @@ struct RunOptions: ParsableArguments {
         config.cpus = setup?.config.pcpus ?? cpus ?? 1
         config.startEL = el
         config.semihosting = semihosting
+        config.compileBlocks = !interpret
         config.gicVersion = gic
         config.drives = try drive.map(RunOptions.parseDrive)
         if noRng { config.entropySeed = nil }

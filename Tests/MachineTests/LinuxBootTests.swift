@@ -18,10 +18,11 @@ enum LinuxImages {
     }
 
     static func session(cpus: Int, append: String = "console=ttyAMA0", drive: String? = nil,
-                        gic: Int = 3) throws -> GuestSession {
+                        gic: Int = 3, compileBlocks: Bool = true) throws -> GuestSession {
         try require()
         var config = MachineConfig()
         config.cpus = cpus
+        config.compileBlocks = compileBlocks
         config.gicVersion = gic
         config.ramSize = 1 << 30
         if let d = drive { config.drives = [Drive(path: d)] }
@@ -100,18 +101,21 @@ func host(_ tool: String, _ args: [String]) throws -> String {
         #expect(!s.text.contains("GICv3"))
     }
 
-    /// Two boots with the same inputs: the same console bytes and instruction count.
+    /// Two boots with the same inputs: the same console bytes, instruction count and final
+    /// state. The second interprets every instruction: compiling hot blocks to host code
+    /// (Emu/Compile) must change nothing.
     @Test func bootIsDeterministic() throws {
-        func boot() throws -> (String, UInt64) {
-            let s = try LinuxImages.session(cpus: 2, append: "console=ttyAMA0 hvsim.poweroff")
+        func boot(compile: Bool) throws -> (String, UInt64, UInt64) {
+            let s = try LinuxImages.session(cpus: 2, append: "console=ttyAMA0 hvsim.poweroff", compileBlocks: compile)
             let stop = s.runToStop()
             #expect(stop == .poweredOff(status: 0))
             #expect(s.text.contains(LinuxImages.marker))
-            return (s.text, s.machine.instructions)
+            return (s.text, s.machine.instructions, s.machine.stateHash(memory: true))
         }
-        let (a, n) = try boot()
-        let (b, m) = try boot()
+        let (a, n, h) = try boot(compile: true)
+        let (b, m, k) = try boot(compile: false)
         #expect(a == b)
         #expect(n == m)
+        #expect(h == k)
     }
 }

@@ -63,6 +63,18 @@ public final class CPU {
         get { st.pointee.hostedEL2 }
         set { st.pointee.hostedEL2 = newValue }
     }
+    /// Hot blocks run compiled to host code (Compile/BlockCompiler.swift) where the host
+    /// allows; false interprets every instruction. The results are the same either way.
+    public var compileBlocks: Bool {
+        get { st.pointee.compileBlocks }
+        set { st.pointee.compileBlocks = newValue }
+    }
+    /// How many times a block starts before it is compiled: 0 compiles every block the
+    /// first time (tests of the block compiler).
+    public var compileThreshold: UInt64 {
+        get { st.pointee.compileThreshold }
+        set { st.pointee.compileThreshold = min(newValue, RegionWord.refused - 1) }
+    }
     /// User-mode emulation (differential tests): SVC and faults exit to the caller.
     public var userMode: Bool {
         get { st.pointee.userMode }
@@ -105,6 +117,8 @@ public final class CPU {
     let debugRegs: UnsafeMutablePointer<UInt64>
     /// ConditionHolds as a bit set per condition (see makeConditionTable).
     let conditions: UnsafeMutablePointer<UInt16>
+    /// What the interpreter and a compiled region pass each other.
+    let regionIO: UnsafeMutablePointer<RegionIO>
 
     public init(index: Int, bus: Bus, codeCache: CodeCache) {
         self.index = index
@@ -133,11 +147,13 @@ public final class CPU {
         debugRegs = .allocate(capacity: 64)
         debugRegs.initialize(repeating: 0, count: 64)
         conditions = makeConditionTable()
+        regionIO = .allocate(capacity: 1)
+        regionIO.initialize(to: RegionIO())
     }
 
     deinit {
         code.tlbs.removeAll { $0.entries == tlbBase }
-        x.deallocate(); v.deallocate(); st.deallocate(); tlbBase.deallocate(); tlbPages.deallocate(); debugRegs.deallocate(); conditions.deallocate()
+        x.deallocate(); v.deallocate(); st.deallocate(); tlbBase.deallocate(); tlbPages.deallocate(); debugRegs.deallocate(); conditions.deallocate(); regionIO.deallocate()
     }
 
     public static func makeCodeCache(bus: Bus) -> CodeCache { CodeCache(bus: bus) }

@@ -80,6 +80,11 @@ public struct CPUState {
     // Configuration (see the CPU properties of the same names), kept across resets.
     public var hasEL2 = true, semihosting = false, userMode = false, hasBreakpoints = false, hasWatchpoints = false
     public var hostedEL2 = false
+    /// Hot blocks run as compiled regions (Compile/BlockCompiler.swift) where the host has a
+    /// block compiler; off, everything is interpreted. Either way the run is the same.
+    public var compileBlocks = true
+    /// How many times a block starts before it is compiled (RegionWord).
+    public var compileThreshold = RegionWord.defaultThreshold
     public var instructionsPerTick: UInt64 = 1
     /// The kind of the exception to EL2 a hosted hypervisor has still to handle (raw
     /// value + 1 of a VectorKind; 0 when none).
@@ -88,6 +93,7 @@ public struct CPUState {
     mutating func keepConfiguration(of o: CPUState) {
         hasEL2 = o.hasEL2; semihosting = o.semihosting; userMode = o.userMode; hostedEL2 = o.hostedEL2
         hasBreakpoints = o.hasBreakpoints; hasWatchpoints = o.hasWatchpoints; instructionsPerTick = o.instructionsPerTick
+        compileBlocks = o.compileBlocks; compileThreshold = o.compileThreshold
     }
 
     /// Identity

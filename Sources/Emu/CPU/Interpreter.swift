@@ -175,6 +175,30 @@ extension CPU {
             }
             cur = slots + Int((startPC & 0xfff) >> 2)
             mark = runMark(cur, icount); inBlock = true
+            if !stepping && st.pointee.compileBlocks {
+                // A block starts here: run its compiled region, or count towards compiling one.
+                let word = CodeCache.regionTable(slots) + slotIndex(cur, slots)
+                let w = word.pointee
+                if w >= RegionWord.firstAddress {
+                    let io = regionIO
+                    io.pointee.icount = icount; io.pointee.limit = limit; io.pointee.pageVA = pageVA
+                    let region = unsafeBitCast(UnsafeRawPointer(bitPattern: UInt(w)).unsafelyUnwrapped, to: CompiledRegion.self)
+                    let r = region(UnsafeMutableRawPointer(x), UnsafeMutableRawPointer(tlbHere), UnsafeMutableRawPointer(io))
+                    if r >= 0 {
+                        cur = slots + r
+                        mark = runMark(cur, io.pointee.icount)
+                    } else {
+                        icount = io.pointee.icount; inBlock = false
+                        st.pointee.pc = io.pointee.pc
+                        if r == RegionExit.budget { st.pointee.insideBlock = true }
+                        continue outer
+                    }
+                } else if w < st.pointee.compileThreshold {
+                    word.pointee = w &+ 1
+                } else if w == st.pointee.compileThreshold {
+                    word.pointee = compileRegion(slots, slotIndex(cur, slots))
+                }
+            }
 
             inner: while true {
                 // Fields are read from the slot as they are used. A store may rewrite this

@@ -99,13 +99,6 @@ extension CPU {
     }
 }
 
-extension CodeCache {
-    /// Makes every decoded page decode again from memory when next executed.
-    public func forgetAll() {
-        forEachPage { $0.update(repeating: .undecoded, count: CodeCache.slotsPerPage) }
-    }
-}
-
 extension CPU {
     /// Writes guest RAM at physical `pa` for a debugger, keeping decoded code coherent.
     /// False (nothing written) if any byte is not RAM.

@@ -78,17 +78,34 @@ public final class CodeCache {
     public private(set) var pagesDecoded = 0
 
     public static let slotsPerPage = 1024
+    /// Compiles hot blocks to host code (Compile/BlockCompiler.swift); nil where the host
+    /// has no block compiler.
+    let compiler: BlockCompiler?
 
-    init(bus: Bus) { self.bus = bus }
+    init(bus: Bus) {
+        self.bus = bus
+        compiler = BlockCompiler()
+    }
 
-    deinit { for (_, p) in pages { p.deallocate() } }
+    deinit { for (_, p) in pages { UnsafeMutableRawPointer(p).deallocate() } }
+
+    /// Bytes of one code page: its slots, the end slot, then its region table.
+    private static let pageBytes = (slotsPerPage + 1) * MemoryLayout<Slot>.stride + slotsPerPage * 8
+
+    /// The region table of the code page whose slots are `slots`: one word per slot (RegionWord).
+    @inline(__always) static func regionTable(_ slots: UnsafeMutablePointer<Slot>) -> UnsafeMutablePointer<UInt64> {
+        UnsafeMutableRawPointer(slots + slotsPerPage + 1).assumingMemoryBound(to: UInt64.self)
+    }
 
     /// The decoded page for physical page `pa` (page aligned), creating it undecoded.
     func page(_ pa: UInt64) -> UnsafeMutablePointer<Slot> {
         if let p = pages[pa] { markCode(pa); return p }
-        let p = UnsafeMutablePointer<Slot>.allocate(capacity: CodeCache.slotsPerPage + 1)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: CodeCache.pageBytes, alignment: 16)
+        let p = raw.bindMemory(to: Slot.self, capacity: CodeCache.slotsPerPage + 1)
         p.initialize(repeating: .undecoded, count: CodeCache.slotsPerPage)
         (p + CodeCache.slotsPerPage).initialize(to: Slot(.pageEnd, imm: pa))   // the end slot carries the PA
+        (raw + (CodeCache.slotsPerPage + 1) * MemoryLayout<Slot>.stride)
+            .initializeMemory(as: UInt64.self, repeating: 0, count: CodeCache.slotsPerPage)
         pages[pa] = p
         pagesDecoded += 1
         markCode(pa)
@@ -131,13 +148,40 @@ public final class CodeCache {
         }
     }
 
-    /// Calls `body` with every decoded page (Watchpoints.swift: `forgetDecodedCode`).
+    /// Calls `body` with every decoded page.
     func forEachPage(_ body: (UnsafeMutablePointer<Slot>) -> Void) { for (_, p) in pages { body(p) } }
 
-    /// A store hit code page `pa`: forget its decoded instructions. The slots stay
-    /// allocated (a CPU may be executing from them) and re-decode lazily.
+    /// Makes every decoded page decode again from memory when next executed, and forgets
+    /// every compiled region.
+    public func forgetAll() {
+        for (_, p) in pages { forget(p) }
+        compiler?.forgetAll()
+    }
+
+    /// Forgets the decoded instructions and compiled regions of one page.
+    private func forget(_ p: UnsafeMutablePointer<Slot>) {
+        p.update(repeating: .undecoded, count: CodeCache.slotsPerPage)
+        CodeCache.regionTable(p).update(repeating: 0, count: CodeCache.slotsPerPage)
+    }
+
+    /// A store hit code page `pa`: forget its decoded instructions and compiled regions.
+    /// The slots stay allocated (a CPU may be executing from them) and re-decode lazily.
     func invalidate(_ pa: UInt64, bank b: RAMBank) {
         b.codePages[Int((pa - b.base) >> 12)] = 0
-        if let p = pages[pa] { p.update(repeating: .undecoded, count: CodeCache.slotsPerPage) }
+        if let p = pages[pa] { forget(p) }
+    }
+
+    /// The word for slot `entry` of page `slots` once its block has started
+    /// `RegionWord.compileAt` times: the compiled region's address, or `RegionWord.refused`.
+    func compileRegion(_ slots: UnsafeMutablePointer<Slot>, entry: Int, decode: (Int) -> Void) -> UInt64 {
+        guard let c = compiler else { return RegionWord.refused }
+        let (code, full) = c.compile(slots, entry: entry, decode: decode)
+        if full {
+            // The code memory was emptied: every region is gone, and this one counts anew.
+            for (_, p) in pages { CodeCache.regionTable(p).update(repeating: 0, count: CodeCache.slotsPerPage) }
+            return 0
+        }
+        guard let code else { return RegionWord.refused }
+        return UInt64(UInt(bitPattern: code))
     }
 }

@@ -1,0 +1,39 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Executable memory for compiled regions: one anonymous mapping, filled from the start and
+// emptied as a whole when full (the code cache then forgets every compiled region).
+
+final class CodeMemory {
+    let base: UnsafeMutableRawPointer
+    let size: Int
+    private(set) var used = 0
+
+    /// Nil where the host refuses writable, executable memory.
+    init?(size: Int = 32 << 20) {
+        #if arch(x86_64) && os(Linux)
+        let p = mmap(nil, size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let p, p != MAP_FAILED else { return nil }
+        base = p
+        self.size = size
+        #else
+        return nil
+        #endif
+    }
+
+    deinit { munmap(base, size) }
+
+    /// Copies `code` in, 64-byte aligned; nil when there is no room left.
+    func place(_ code: [UInt8]) -> UnsafeRawPointer? {
+        let start = (used + 63) & ~63
+        guard start + code.count <= size else { return nil }
+        code.withUnsafeBytes { (base + start).copyMemory(from: $0.baseAddress!, byteCount: code.count) }
+        used = start + code.count
+        return UnsafeRawPointer(base + start)
+    }
+
+    func reset() { used = 0 }
+}
