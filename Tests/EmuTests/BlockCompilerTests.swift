@@ -116,7 +116,10 @@ struct RandomProgram {
     /// One data-processing instruction.
     mutating func dataProcessing() -> UInt32 {
         let sf = pick(2), d = reg(), n = src(), m = src()
-        switch pick(17) {
+        switch pick(20) {
+        case 17: return 0xD53B_4200 | d                                                            // mrs xd, nzcv
+        case 18: return [0xD503_3BBF, 0xD503_203F, 0xF980_0000 | pick(64) << 10 | 20 << 5][Int(pick(3))]  // dmb ish, yield, prfm
+        case 19: return sf << 31 | 0x1AC0_0800 | pick(2) << 10 | m << 16 | n << 5 | d              // udiv/sdiv: not compiled
         case 0: return sf << 31 | pick(4) << 29 | 0x1100_0000 | pick(2) << 22 | pick(4096) << 10 | (n == 31 ? 1 : n) << 5 | d  // add/sub(s) imm
         case 1:     // logical immediate
             let opc = pick(4)
@@ -155,10 +158,11 @@ struct RandomProgram {
             return [size << 30 | 0x3800_0000 | opc << 22 | imm9 << 12 | (pick(2) == 0 ? 1 : 3) << 10 | 21 << 5 | t,
                     0xAA00_03E0 | 20 << 16 | 21]
         case 2: return [size << 30 | 0x3820_0800 | opc << 22 | 23 << 16 | [2, 3, 6, 7][Int(pick(4))] << 13 | 20 << 5 | t]  // register offset
-        default:    // ldp/stp x, offset, pre or post
+        default:    // ldp/stp x or w, offset, pre or post
             let mode: UInt32 = [2, 1, 3][Int(pick(3))], imm7 = UInt32(bitPattern: Int32(pick(16)) - 8) & 0x7f
             let t2 = (t + 1 + pick(14)) % 16
-            return [0xA800_0000 | mode << 23 | pick(2) << 22 | imm7 << 15 | t2 << 10 | 21 << 5 | t, 0xAA00_03E0 | 20 << 16 | 21]
+            return [pick(2) << 31 | 0x2800_0000 | mode << 23 | pick(2) << 22 | imm7 << 15 | t2 << 10 | 21 << 5 | t,
+                    0xAA00_03E0 | 20 << 16 | 21]
         }
     }
 

@@ -148,7 +148,7 @@ public final class CPU {
         debugRegs.initialize(repeating: 0, count: 64)
         conditions = makeConditionTable()
         regionIO = .allocate(capacity: 1)
-        regionIO.initialize(to: RegionIO())
+        regionIO.initialize(to: RegionIO(st: UnsafeMutableRawPointer(st)))
     }
 
     deinit {

@@ -21,12 +21,14 @@
 // `RegionExit.budget` (the budget ran out at a branch within the page; PC in `io.pc`).
 
 /// What the interpreter and a compiled region pass each other. The region reads and writes
-/// these fields at fixed offsets (0, 8, 16, 24).
+/// these fields at fixed offsets (0, 8, 16, 24, 32).
 struct RegionIO {
     var icount: UInt64 = 0
     var limit: UInt64 = 0
     var pageVA: UInt64 = 0
     var pc: UInt64 = 0
+    /// The CPU's `CPUState`, which MRS reads (offset 32).
+    var st: UnsafeMutableRawPointer? = nil
 }
 
 /// A compiled region: called with the register file, the context's TLB table and the `RegionIO`.
@@ -69,19 +71,27 @@ final class BlockCompiler {
     func compile(_ slots: UnsafeMutablePointer<Slot>, entry: Int, decode: (Int) -> Void) -> (UnsafeRawPointer?, memoryFull: Bool) {
         var end = entry, furthest = entry
         var targets = Set<Int>()
+        var compiled = 0
         while end < CodeCache.slotsPerPage && end - entry < BlockCompiler.maxLength {
             if slots[end].op == .undecoded { decode(end) }
             let s = slots[end]
             let op = RegionEmitter.baseOp(s.op)
-            guard RegionEmitter.supports(op, s) else { break }
-            if let t = RegionEmitter.branchTarget(op, s, index: end), t >= 0 && t < CodeCache.slotsPerPage {
-                targets.insert(t)
-                furthest = max(furthest, t)
+            // An instruction not compiled here leaves the region for the interpreter; the
+            // region goes on past it only where a branch within it jumps.
+            let supported = RegionEmitter.supports(op, s)
+            if !supported && end == entry { break }
+            if supported {
+                compiled += 1
+                if let t = RegionEmitter.branchTarget(op, s, index: end), t >= 0 && t < CodeCache.slotsPerPage {
+                    targets.insert(t)
+                    furthest = max(furthest, t)
+                }
             }
             end += 1
-            if RegionEmitter.endsStraightLine(op) && end > furthest { break }
+            if (!supported || RegionEmitter.endsStraightLine(op)) && end > furthest { break }
         }
-        guard end - entry >= BlockCompiler.minLength else { return (nil, false) }
+        if end > entry && !RegionEmitter.supports(RegionEmitter.baseOp(slots[end - 1].op), slots[end - 1]) { end -= 1 }
+        guard compiled >= BlockCompiler.minLength else { return (nil, false) }
         var e = RegionEmitter(entry: entry, end: end, labels: targets.filter { $0 >= entry && $0 < end })
         e.emit(slots)
         guard let p = memory.place(e.a.bytes) else { memory.reset(); return (nil, true) }

@@ -321,20 +321,55 @@ extension RegionEmitter {
         put(s.d, rax)
     }
 
-    /// LDP/STP of 64-bit registers (offset, pre- and post-index).
+    /// LDP/STP of 64-bit or 32-bit registers (offset, pre- and post-index). A W pair is
+    /// compiled for an 8-byte aligned address only, where its two accesses succeed or fail
+    /// together; else the interpreter makes them one by one.
     mutating func emitPair(_ op: Op, _ s: Slot, index i: Int) {
         let rax = X86Assembler.rax, rcx = X86Assembler.rcx, rdx = X86Assembler.rdx
-        let mode = s.x & 7
+        let mode = s.x & 7, wide = op == .ldp64 || op == .stp64, store = op == .stp64 || op == .stp32
+        let half: Int32 = wide ? 8 : 4
         address(s, mode: mode, offset: s.imm)
-        translate(size: 8, write: op == .stp64, pair: true, index: i)
-        if op == .stp64 {
+        translate(size: 8, write: store, pair: wide, index: i)
+        if store {
             get(rcx, s.d); get(rdx, s.m)
-            a.store(8, rax, 0, rcx); a.store(8, rax, 8, rdx)
+            a.store(Int(half), rax, 0, rcx); a.store(Int(half), rax, half, rdx)
             writeback(s, mode: mode)
         } else {
-            a.load(rcx, rax, 0); a.load(rdx, rax, 8)
+            if wide { a.load(rcx, rax, 0); a.load(rdx, rax, 8) } else { a.load32(rcx, rax, 0); a.load32(rdx, rax, 4) }
             writeback(s, mode: mode)
             put(s.d, rcx); put(s.m, rdx)
         }
+    }
+
+    // MARK: System registers
+
+    /// The system registers an MRS reads here: those `readSysReg` reads first, at EL1
+    /// where nothing traps them (and NZCV, which nothing traps): the CPUState field (-1 for
+    /// NZCV), and whether SPSel must be 1; nil for others.
+    static func fastSysReg(_ s: Slot) -> (field: Int, spsel: Bool)? {
+        switch SysReg(rawValue: UInt16(s.imm & 0xffff)) {
+        case .NZCV: return (-1, false)
+        case .SP_EL0: return (MemoryLayout<CPUState>.offset(of: \.spEL0)!, true)
+        case .TPIDR_EL1: return (MemoryLayout<CPUState>.offset(of: \.tpidrEL1)!, false)
+        case .DAIF: return (MemoryLayout<CPUState>.offset(of: \.daif)!, false)
+        default: return nil
+        }
+    }
+
+    mutating func emitMRS(_ s: Slot, index i: Int) {
+        let rax = X86Assembler.rax, rdx = X86Assembler.rdx
+        guard let r = Self.fastSysReg(s) else { preconditionFailure("MRS not compiled") }
+        if r.field < 0 { get(rax, Reg.nzcv); put(s.d, rax); return }
+        a.load(rdx, Self.io, 32)
+        a.load(rax, rdx, Int32(MemoryLayout<CPUState>.offset(of: \.el)!))
+        a.alu(.cmp, rax, imm: 1)
+        sideExit(a.jcc(.ne), slot: i)
+        if r.spsel {
+            a.load(rax, rdx, Int32(MemoryLayout<CPUState>.offset(of: \.spsel)!))
+            a.alu(.cmp, rax, imm: 1)
+            sideExit(a.jcc(.ne), slot: i)
+        }
+        a.load(rax, rdx, Int32(r.field))
+        put(s.d, rax)
     }
 }

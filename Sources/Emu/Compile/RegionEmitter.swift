@@ -42,12 +42,14 @@ struct RegionEmitter {
              .ccmn64, .ccmn32, .ccmp64, .ccmp32, .csel64, .csel32, .csinc64, .csinc32, .csinv64, .csinv32,
              .csneg64, .csneg32, .rev64, .rev32, .lslv64, .lslv32, .lsrv64, .lsrv32, .asrv64, .asrv32,
              .rorv64, .rorv32, .madd64, .madd32, .msub64, .msub32, .smaddl, .smsubl, .umaddl, .umsubl,
-             .smulh, .umulh, .nop,
+             .smulh, .umulh, .nop, .yield, .barrier, .prfm,
              .b, .bl, .bcond, .cbz64, .cbnz64, .cbz32, .cbnz32, .tbz, .tbnz, .br, .blr, .ret:
             return true
-        case .ldp64, .stp64:
+        case .ldp64, .stp64, .ldp32, .stp32:
             let mode = s.x & 7
             return mode == AddrMode.offset || mode == AddrMode.preIndex || mode == AddrMode.postIndex
+        case .mrs:
+            return RegionEmitter.fastSysReg(s) != nil
         default:
             return RegionEmitter.access(op) != nil
         }
@@ -127,7 +129,7 @@ struct RegionEmitter {
     }
 
     /// Returns to the interpreter, which goes on at `slot` of this page.
-    private mutating func resumeAt(_ slot: Int) {
+    mutating func resumeAt(_ slot: Int) {
         flush()
         a.movImm(A.rax, UInt64(slot))
         epilogueJumps.append(a.jmp())
@@ -234,13 +236,22 @@ struct RegionEmitter {
 
     mutating func emitInstruction(_ s: Slot, index i: Int) {
         let op = Self.baseOp(s.op)
+        guard Self.supports(op, s) else {
+            // Reached only by a branch within the region: the interpreter runs it.
+            resumeAt(i)
+            pending = 0
+            return
+        }
         switch op {
         case .b, .bl, .bcond, .cbz64, .cbnz64, .cbz32, .cbnz32, .tbz, .tbnz, .br, .blr, .ret:
             emitBranch(op, s, index: i)
-        case .nop:
+        case .nop, .yield, .barrier, .prfm:
             pending += 1
-        case .ldp64, .stp64:
+        case .ldp64, .stp64, .ldp32, .stp32:
             emitPair(op, s, index: i)
+            pending += 1
+        case .mrs:
+            emitMRS(s, index: i)
             pending += 1
         default:
             if let acc = Self.access(op) { emitAccess(acc, s, index: i) } else { emitDataProcessing(op, s, index: i) }
