@@ -89,7 +89,63 @@ extension CPU {
         guard let t = branch(pageVA, slots, cur, offset, stepping: stepping, more: done < limit) else { return false }
         mark = runMark(t, done)
         cur = t
+        // A loop's head: where its region is compiled, or is to be, run it from there.
+        if !stepping && Int64(bitPattern: offset) < 0 && st.pointee.compileBlocks {
+            let word = CodeCache.regionTable(slots) + slotIndex(t, slots)
+            if word.pointee != RegionWord.refused { return loopHead(word, slots, pageVA, &cur, &mark, done, limit) }
+        }
         return true
+    }
+
+    /// A taken branch back to slot `cur` of this page, with `done` instructions retired: runs
+    /// the region compiled from there (or counts towards compiling one). As `takeBranch`:
+    /// true to go on in the page at `cur`, false when the region left the block (with `mark`
+    /// such that the count is right where the block is left).
+    @inline(never)
+    private func loopHead(_ word: UnsafeMutablePointer<UInt64>, _ slots: UnsafeMutablePointer<Slot>, _ pageVA: UInt64,
+                          _ cur: inout UnsafeMutablePointer<Slot>, _ mark: inout UInt, _ done: UInt64, _ limit: UInt64) -> Bool {
+        let w = word.pointee
+        guard w >= RegionWord.firstAddress else {
+            countBlockStart(word, slots, slotIndex(cur, slots))
+            return true
+        }
+        let r = runRegion(w, tlbBase + Int(st.pointee.el) &* TLB.entries, pageVA, done, limit)
+        let count = regionIO.pointee.icount
+        if r >= 0 {
+            cur = slots + r
+            mark = runMark(cur, count)
+            return true
+        }
+        mark = runMark(cur, count &- 1)
+        leaveBlock(r)
+        return false
+    }
+
+    /// Runs the compiled region at `w` (a RegionWord address) with `icount` instructions
+    /// retired: returns its result (BlockCompiler.swift), the count then in `regionIO`.
+    @inline(__always)
+    private func runRegion(_ w: UInt64, _ tlb: UnsafeMutablePointer<TLBEntry>, _ pageVA: UInt64, _ icount: UInt64,
+                           _ limit: UInt64) -> Int {
+        let io = regionIO
+        io.pointee.icount = icount; io.pointee.limit = limit; io.pointee.pageVA = pageVA
+        let region = unsafeBitCast(UnsafeRawPointer(bitPattern: UInt(w)).unsafelyUnwrapped, to: CompiledRegion.self)
+        return region(UnsafeMutableRawPointer(x), UnsafeMutableRawPointer(tlb), UnsafeMutableRawPointer(io))
+    }
+
+    /// A region's result `r` < 0: it left the block, at the PC it gave; at the budget, inside the block.
+    @inline(__always)
+    private func leaveBlock(_ r: Int) {
+        st.pointee.pc = regionIO.pointee.pc
+        if r == RegionExit.budget { st.pointee.insideBlock = true }
+    }
+
+    /// One more start of a block (or loop) at slot `i`, whose RegionWord is `word` (no
+    /// region yet): at the CPU's threshold, its region is compiled.
+    @inline(__always)
+    private func countBlockStart(_ word: UnsafeMutablePointer<UInt64>, _ slots: UnsafeMutablePointer<Slot>, _ i: Int) {
+        let w = word.pointee
+        if w < st.pointee.compileThreshold { word.pointee = w &+ 1 }
+        else if w == st.pointee.compileThreshold { word.pointee = compileRegion(slots, i) }
     }
 
     /// The B.cond in the slot after `cur`, as the second half of a fused pair: `cur` moves to
@@ -180,23 +236,17 @@ extension CPU {
                 let word = CodeCache.regionTable(slots) + slotIndex(cur, slots)
                 let w = word.pointee
                 if w >= RegionWord.firstAddress {
-                    let io = regionIO
-                    io.pointee.icount = icount; io.pointee.limit = limit; io.pointee.pageVA = pageVA
-                    let region = unsafeBitCast(UnsafeRawPointer(bitPattern: UInt(w)).unsafelyUnwrapped, to: CompiledRegion.self)
-                    let r = region(UnsafeMutableRawPointer(x), UnsafeMutableRawPointer(tlbHere), UnsafeMutableRawPointer(io))
+                    let r = runRegion(w, tlbHere, pageVA, icount, limit)
                     if r >= 0 {
                         cur = slots + r
-                        mark = runMark(cur, io.pointee.icount)
+                        mark = runMark(cur, regionIO.pointee.icount)
                     } else {
-                        icount = io.pointee.icount; inBlock = false
-                        st.pointee.pc = io.pointee.pc
-                        if r == RegionExit.budget { st.pointee.insideBlock = true }
+                        icount = regionIO.pointee.icount; inBlock = false
+                        leaveBlock(r)
                         continue outer
                     }
-                } else if w < st.pointee.compileThreshold {
-                    word.pointee = w &+ 1
-                } else if w == st.pointee.compileThreshold {
-                    word.pointee = compileRegion(slots, slotIndex(cur, slots))
+                } else {
+                    countBlockStart(word, slots, slotIndex(cur, slots))
                 }
             }
 
