@@ -107,6 +107,11 @@ public final class Machine {
 
     var state: [RunState]
     let codeCache: CodeCache
+    /// What the block compiler did (CodeCache.compiledCode); nil when it is off or the host
+    /// has none.
+    public var compiledCode: (regions: Int, codeBytes: Int, emptied: Int)? {
+        config.compileBlocks ? codeCache.compiledCode : nil
+    }
 
     public init(_ config: MachineConfig) throws {
         guard config.cpus >= 1 && config.cpus <= 8 else {

@@ -194,6 +194,12 @@ struct RunOptions: ParsableArguments {
             fputs("hvsim: virtual time \(String(format: "%.3f", Double(machine.nanoseconds(machine.now)) / 1e9)) s; interrupts taken (INTID:count) \(machine.interruptsTaken)\n", stderr)
             fputs("hvsim: final state hash \(hex(machine.stateHash(memory: true)))\n", stderr)
             fputs("hvsim: \(insns) instructions in \(String(format: "%.3f", seconds)) s (\(String(format: "%.1f", rate)) M/s)\n", stderr)
+            if let c = machine.compiledCode {
+                fputs("hvsim: block compiler: \(c.regions) regions compiled, \(c.codeBytes / 1024) KiB of host code held" +
+                      (c.emptied > 0 ? ", code memory emptied \(c.emptied) times" : "") + "\n", stderr)
+            } else {
+                fputs("hvsim: block compiler: \(interpret ? "off (--interpret)" : "not available on this host"): every instruction interpreted\n", stderr)
+            }
         }
         if hypervisor { try finishHypervisor(machine, stop) }
         switch stop {

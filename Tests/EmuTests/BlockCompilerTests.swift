@@ -40,6 +40,30 @@ import Testing
         #expect((a.cpu.code.compiler?.regionsCompiled ?? 1) > 0)
     }
 
+    /// A code memory that fills is emptied, and the regions it held are compiled again.
+    @Test func aFullCodeMemoryIsEmptied() throws {
+        // Eight functions (x0 += k + 1, five times, then ret), each called 30 times: more
+        // regions than 1 KiB of code memory holds.
+        var body = [UInt32](repeating: 0xd503_201f, count: 8 * 16)
+        for k in 0..<8 {
+            for i in 0..<5 { body[16 * k + i] = 0x9100_0000 | UInt32(k + 1) << 10 }    // add x0, x0, #k+1
+            body[16 * k + 5] = 0xd65f_03c0                                            // ret
+        }
+        let driver: [UInt32] = [0xd280_03db] + (0..<8).map { 0xd63f_0000 | UInt32(10 + $0) << 5 }   // movz x27, #30; blr x10..x17
+            + [0xf100_077b, 0x5400_0001 | (UInt32(bitPattern: -9) & 0x7ffff) << 5, 0xd400_0001]   // subs; b.ne; svc
+        let m = try Self.machine(body, seed: 1, compile: true, driver: driver, compiledCodeBytes: 1024)
+        m.cpu[0] = 0
+        for k in 0..<8 { m.cpu[10 + k] = Self.body + UInt64(64 * k) }
+        while true {
+            let e = m.cpu.run(1000)
+            if case .svcUser = e { break }
+            guard e == .budget else { Issue.record("stopped with \(e)"); return }
+        }
+        #expect(m.cpu[0] == 30 * 5 * 36)
+        #expect((m.cpu.code.compiler?.timesEmptied ?? 1) > 0)
+        #expect((m.cpu.code.compiler?.regionsCompiled ?? 9) > 8)
+    }
+
     /// A compiled region is dropped when its page is written: the new code runs.
     @Test func aStoreToItsPageForgetsARegion() throws {
         // The body: x0 += 1 five times, then ret; the driver calls it, patches the first
@@ -64,7 +88,8 @@ import Testing
     struct Machine { let bus: Bus; let cpu: CPU }
 
     /// A user-mode CPU whose driver calls the body (at `body`) 30 times, then makes an SVC.
-    static func machine(_ body: [UInt32], seed: UInt64, compile: Bool, driver: [UInt32]? = nil) throws -> Machine {
+    static func machine(_ body: [UInt32], seed: UInt64, compile: Bool, driver: [UInt32]? = nil,
+                        compiledCodeBytes: Int = 32 << 20) throws -> Machine {
         let bus = Bus()
         _ = try bus.addRAM(base: 0x40_0000, size: 1 << 20)
         let loop: [UInt32] = [0xd280_03db,      // movz x27, #30
@@ -76,7 +101,7 @@ import Testing
         for (i, w) in body.enumerated() { _ = bus.write(Self.body + UInt64(4 * i), size: 4, value: UInt64(w)) }
         var mix = SplitMix(seed: seed ^ 0x5eed)
         for off in stride(from: 0, to: 0x1400, by: 8) { _ = bus.write(buffer - 0x900 + UInt64(off), size: 8, value: mix.next()) }
-        let cpu = CPU(index: 0, bus: bus, codeCache: CPU.makeCodeCache(bus: bus))
+        let cpu = CPU(index: 0, bus: bus, codeCache: CPU.makeCodeCache(bus: bus, compiledCodeBytes: compiledCodeBytes))
         cpu.userMode = true
         cpu.reset(entry: code, el: 0)
         cpu.compileBlocks = compile

@@ -157,6 +157,11 @@ public final class CPU {
     }
 
     public static func makeCodeCache(bus: Bus) -> CodeCache { CodeCache(bus: bus) }
+    /// A code cache whose block compiler has `compiledCodeBytes` of code memory (tests: a
+    /// small one fills and empties often).
+    static func makeCodeCache(bus: Bus, compiledCodeBytes: Int) -> CodeCache {
+        CodeCache(bus: bus, compiledCodeBytes: compiledCodeBytes)
+    }
 
     // MARK: Register access for loaders, firmware and tests
 

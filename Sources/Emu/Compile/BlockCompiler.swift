@@ -44,7 +44,7 @@ enum RegionExit {
 /// threshold); `refused`, not compilable; from `firstAddress` up, the compiled region's
 /// address.
 enum RegionWord {
-    static let defaultThreshold: UInt64 = 40
+    static let defaultThreshold: UInt64 = 200
     static let refused: UInt64 = 0xffff
     static let firstAddress: UInt64 = 0x10000
 }
@@ -56,14 +56,28 @@ final class BlockCompiler {
     /// Regions shorter than this are not worth the call.
     static let minLength = 4
     private(set) var regionsCompiled = 0
+    /// Times the code memory was full and emptied.
+    private(set) var timesEmptied = 0
+
+    /// Bytes of host code in the code memory now.
+    var codeBytes: Int { memory.used }
 
     /// Empties the code memory (the code cache forgets every region's address first).
     func forgetAll() { memory.reset() }
 
-    init?() {
-        guard let m = CodeMemory() else { return nil }
+    /// Where a region's code is assembled before it is placed: enough for `maxLength` of the
+    /// longest instructions with their exits (at most about 250 bytes each).
+    private let scratch: UnsafeMutablePointer<UInt8>
+    private static let scratchBytes = maxLength * 512
+
+    /// Nil where the host has no block compiler (not x86-64 Linux, or no executable memory).
+    init?(codeBytes: Int = 128 << 20) {
+        guard let m = CodeMemory(size: codeBytes) else { return nil }
         memory = m
+        scratch = .allocate(capacity: BlockCompiler.scratchBytes)
     }
+
+    deinit { scratch.deallocate() }
 
     /// Compiles the region starting at slot `entry` of the page whose slots are `slots`
     /// (decoding slots on the way with `decode`). Nil if it is not worth compiling, or the
@@ -92,9 +106,14 @@ final class BlockCompiler {
         }
         if end > entry && !RegionEmitter.supports(RegionEmitter.baseOp(slots[end - 1].op), slots[end - 1]) { end -= 1 }
         guard compiled >= BlockCompiler.minLength else { return (nil, false) }
-        var e = RegionEmitter(entry: entry, end: end, labels: targets.filter { $0 >= entry && $0 < end })
+        var e = RegionEmitter(entry: entry, end: end, labels: targets.filter { $0 >= entry && $0 < end },
+                              into: X86Assembler(into: scratch, capacity: BlockCompiler.scratchBytes))
         e.emit(slots)
-        guard let p = memory.place(e.a.bytes) else { memory.reset(); return (nil, true) }
+        guard let p = memory.place(e.a.bytes, count: e.a.count) else {
+            memory.reset()
+            timesEmptied += 1
+            return (nil, true)
+        }
         regionsCompiled += 1
         return (p, false)
     }

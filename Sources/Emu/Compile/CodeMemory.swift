@@ -13,7 +13,7 @@ final class CodeMemory {
     private(set) var used = 0
 
     /// Nil where the host refuses writable, executable memory.
-    init?(size: Int = 32 << 20) {
+    init?(size: Int) {
         #if arch(x86_64) && os(Linux)
         let p = mmap(nil, size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let p, p != MAP_FAILED else { return nil }
@@ -26,12 +26,12 @@ final class CodeMemory {
 
     deinit { munmap(base, size) }
 
-    /// Copies `code` in, 64-byte aligned; nil when there is no room left.
-    func place(_ code: [UInt8]) -> UnsafeRawPointer? {
+    /// Copies `count` bytes of code in, 64-byte aligned; nil when there is no room left.
+    func place(_ code: UnsafePointer<UInt8>, count: Int) -> UnsafeRawPointer? {
         let start = (used + 63) & ~63
-        guard start + code.count <= size else { return nil }
-        code.withUnsafeBytes { (base + start).copyMemory(from: $0.baseAddress!, byteCount: code.count) }
-        used = start + code.count
+        guard start + count <= size else { return nil }
+        (base + start).copyMemory(from: code, byteCount: count)
+        used = start + count
         return UnsafeRawPointer(base + start)
     }
 

@@ -4,7 +4,7 @@
 
 struct RegionEmitter {
     typealias A = X86Assembler
-    var a = X86Assembler()
+    var a: X86Assembler
     let entry: Int, end: Int
     /// Slots that in-region branches jump to: the instruction count is brought up to date
     /// before each (`pending` is 0 there).
@@ -18,8 +18,8 @@ struct RegionEmitter {
     private var sideExits: [(A.Fixup, slot: Int, pending: Int)] = []
     private var epilogueJumps: [A.Fixup] = []
 
-    init(entry: Int, end: Int, labels: Set<Int>) {
-        self.entry = entry; self.end = end; self.labels = labels
+    init(entry: Int, end: Int, labels: Set<Int>, into a: X86Assembler) {
+        self.entry = entry; self.end = end; self.labels = labels; self.a = a
     }
 
     // MARK: What is compiled

@@ -82,9 +82,10 @@ public final class CodeCache {
     /// has no block compiler.
     let compiler: BlockCompiler?
 
-    init(bus: Bus) {
+    /// `compiledCodeBytes`: the block compiler's code memory (emptied whenever full).
+    init(bus: Bus, compiledCodeBytes: Int = 128 << 20) {
         self.bus = bus
-        compiler = BlockCompiler()
+        compiler = BlockCompiler(codeBytes: compiledCodeBytes)
     }
 
     deinit { for (_, p) in pages { UnsafeMutableRawPointer(p).deallocate() } }
@@ -146,6 +147,12 @@ public final class CodeCache {
             if let b = bus.bank(pa), isCode(pa, bank: b) { invalidate(pa, bank: b) }
             pa &+= 0x1000
         }
+    }
+
+    /// The block compiler's work so far: regions compiled, bytes of host code held now,
+    /// times its code memory was full and emptied; nil without a block compiler.
+    public var compiledCode: (regions: Int, codeBytes: Int, emptied: Int)? {
+        compiler.map { ($0.regionsCompiled, $0.codeBytes, $0.timesEmptied) }
     }
 
     /// Calls `body` with every decoded page.
