@@ -99,7 +99,7 @@ import Testing
                               0xd400_0001]      // svc #0
         for (i, w) in (driver ?? loop).enumerated() { _ = bus.write(code + UInt64(4 * i), size: 4, value: UInt64(w)) }
         for (i, w) in body.enumerated() { _ = bus.write(Self.body + UInt64(4 * i), size: 4, value: UInt64(w)) }
-        var mix = SplitMix(seed: seed ^ 0x5eed)
+        var mix = SplitMix64(seed: seed ^ 0x5eed)
         for off in stride(from: 0, to: 0x1400, by: 8) { _ = bus.write(buffer - 0x900 + UInt64(off), size: 8, value: mix.next()) }
         let cpu = CPU(index: 0, bus: bus, codeCache: CPU.makeCodeCache(bus: bus, compiledCodeBytes: compiledCodeBytes))
         cpu.userMode = true
@@ -113,25 +113,13 @@ import Testing
     }
 }
 
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random bodies of the instructions the block compiler compiles (encodings from the Arm
 /// ARM's A64 encoding index). Data registers are x0–x15; x20 is the buffer, x21 an index
 /// register reset after each pre/post-indexed access, x22 the body's loop counter, x23 a
 /// register offset (24).
 struct RandomProgram {
-    var r: SplitMix
-    init(seed: UInt64) { r = SplitMix(seed: seed) }
+    var r: SplitMix64
+    init(seed: UInt64) { r = SplitMix64(seed: seed) }
 
     mutating func pick(_ n: Int) -> UInt32 { UInt32(r.next() % UInt64(n)) }
     mutating func reg() -> UInt32 { pick(16) }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Machine
 import Devices
+import Emu
 
 /// A tree with every kind of property value, reservations and a boot CPU.
 private func sampleBlob() -> [UInt8] {

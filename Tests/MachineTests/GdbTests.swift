@@ -39,19 +39,6 @@ struct StubDriver {
     func memory(_ a: UInt64, _ n: Int) -> [UInt8]? { hexDecode(send("m\(String(a, radix: 16)),\(n)")!) }
 }
 
-/// Random numbers from a seed (SplitMix64), for stops that a failing test can repeat.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite(.serialized) struct GdbTests {
     // MARK: Packet layer
 

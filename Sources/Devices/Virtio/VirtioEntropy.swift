@@ -1,3 +1,5 @@
+import Emu
+
 /// virtio entropy device (VIRTIO 1.2 §5.4): one request queue whose device-writable buffers are
 /// filled with random bytes. The bytes come from a seeded PRNG, not the host, so that runs
 /// are reproducible (DESIGN.md, "Determinism").
@@ -37,20 +39,5 @@ public final class VirtioEntropy: VirtioDevice {
             for k in 0..<n { p.storeBytes(of: UInt8(truncatingIfNeeded: word >> (8 * UInt64(k))), toByteOffset: i + k, as: UInt8.self) }
             i += n
         }
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): small, fast, and every seed gives a full-period
-/// stream. hvsim's deterministic randomness (entropy device, device-tree seeds, fuzz cases).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    /// The whole generator state: `SplitMix64(seed: g.state)` continues `g`'s stream exactly.
-    public private(set) var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

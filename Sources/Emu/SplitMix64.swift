@@ -1,0 +1,16 @@
+// Deterministic pseudo-random numbers, in Emu so every module and test can share them.
+
+/// SplitMix64 (Steele, Lea, Flood 2014): small, fast, and every seed gives a full-period
+/// stream. hvsim's deterministic randomness (entropy device, device-tree seeds, fuzz cases).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    /// The whole generator state: `SplitMix64(seed: g.state)` continues `g`'s stream exactly.
+    public private(set) var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
