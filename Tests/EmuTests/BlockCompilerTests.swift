@@ -88,14 +88,18 @@ import Testing
     struct Machine { let bus: Bus; let cpu: CPU }
 
     /// A user-mode CPU whose driver calls the body (at `body`) 30 times, then makes an SVC.
+    /// The body's RET chains to the region after the call (block chaining), which stops at
+    /// a UDIV, in straight-line code of that other page.
     static func machine(_ body: [UInt32], seed: UInt64, compile: Bool, driver: [UInt32]? = nil,
                         compiledCodeBytes: Int = 32 << 20) throws -> Machine {
         let bus = Bus()
         _ = try bus.addRAM(base: 0x40_0000, size: 1 << 20)
         let loop: [UInt32] = [0xd280_03db,      // movz x27, #30
                               0xd63f_0380,      // blr x28
+                              0x9100_0673, 0x9100_0a73, 0x9100_0e73, 0x9100_1273,   // add x19, x19, #1..4
+                              0x9adb_0a72,      // udiv x18, x19, x27
                               0xf100_077b,      // subs x27, x27, #1
-                              0x54ff_ffc1,      // b.ne .-8
+                              0x54ff_ff21,      // b.ne .-28
                               0xd400_0001]      // svc #0
         for (i, w) in (driver ?? loop).enumerated() { _ = bus.write(code + UInt64(4 * i), size: 4, value: UInt64(w)) }
         for (i, w) in body.enumerated() { _ = bus.write(Self.body + UInt64(4 * i), size: 4, value: UInt64(w)) }

@@ -66,6 +66,10 @@ public struct CPUState {
     /// straight-line code or a loop within a page): the next run skips the boundary's
     /// checks once (Interpreter.swift).
     public var insideBlock: Bool = false
+    /// A compiled region that had gone on into another page (block chaining) stopped in
+    /// straight-line code there, at the PC: the fast loop goes on from it as inside a block
+    /// (no boundary checks, the budget not looked at), as the interpreter would have.
+    public var resumeInPage: Bool = false
     /// When stepping: the count at which the current step began, and whether it began
     /// inside a block (what a watchpoint stop restores, so that resuming changes nothing).
     public var stepStart: UInt64 = 0, stepStartInside: Bool = false

@@ -111,7 +111,7 @@ extension CPU {
         }
         let r = runRegion(w, tlbBase + Int(st.pointee.el) &* TLB.entries, pageVA, done, limit)
         let count = regionIO.pointee.icount
-        if r >= 0 {
+        if r >= 0 && regionIO.pointee.pageVA == pageVA {
             cur = slots + r
             mark = runMark(cur, count)
             return true
@@ -128,13 +128,21 @@ extension CPU {
                            _ limit: UInt64) -> Int {
         let io = regionIO
         io.pointee.icount = icount; io.pointee.limit = limit; io.pointee.pageVA = pageVA
+        io.pointee.pages = UnsafeMutableRawPointer(tlbPages + (tlb - tlbBase))
         let region = unsafeBitCast(UnsafeRawPointer(bitPattern: UInt(w)).unsafelyUnwrapped, to: CompiledRegion.self)
         return region(UnsafeMutableRawPointer(x), UnsafeMutableRawPointer(tlb), UnsafeMutableRawPointer(io))
     }
 
-    /// A region's result `r` < 0: it left the block, at the PC it gave; at the budget, inside the block.
+    /// A region's result `r` when the interpreter does not go on in the page it entered it
+    /// in: it left the block, at the PC it gave (at the budget, inside the block); or, after
+    /// going on into another page, it stopped in straight-line code at slot `r` there.
     @inline(__always)
     private func leaveBlock(_ r: Int) {
+        if r >= 0 {
+            st.pointee.pc = regionIO.pointee.pageVA &+ UInt64(r &<< 2)
+            st.pointee.resumeInPage = true
+            return
+        }
         st.pointee.pc = regionIO.pointee.pc
         if r == RegionExit.budget { st.pointee.insideBlock = true }
     }
@@ -176,7 +184,7 @@ extension CPU {
         if !stepping { st.pointee.midStraight = false }    // only stepping stops in straight-line code
         outer: while true {
             if inBlock { icount = retired(mark, cur); inBlock = false }
-            guard icount < limit || (toBlockEnd && st.pointee.midStraight) else { break }
+            guard icount < limit || st.pointee.resumeInPage || (toBlockEnd && st.pointee.midStraight) else { break }
             let straight = stepping && st.pointee.midStraight
             if stepping { st.pointee.midStraight = false }
             st.pointee.icount = icount
@@ -184,7 +192,9 @@ extension CPU {
                 userException = nil
                 return .userException(esr: esr, far: far)
             }
-            let inside = st.pointee.insideBlock
+            let resumed = st.pointee.resumeInPage
+            st.pointee.resumeInPage = false
+            let inside = st.pointee.insideBlock || resumed
             if inside {
                 // The last step, or a run that stopped at its budget, ended inside a block: go
                 // on as the fast loop would have, without a boundary's checks. So stepping,
@@ -231,13 +241,13 @@ extension CPU {
             }
             cur = slots + Int((startPC & 0xfff) >> 2)
             mark = runMark(cur, icount); inBlock = true
-            if !stepping && st.pointee.compileBlocks {
+            if !stepping && st.pointee.compileBlocks && !resumed {
                 // A block starts here: run its compiled region, or count towards compiling one.
                 let word = CodeCache.regionTable(slots) + slotIndex(cur, slots)
                 let w = word.pointee
                 if w >= RegionWord.firstAddress {
                     let r = runRegion(w, tlbHere, pageVA, icount, limit)
-                    if r >= 0 {
+                    if r >= 0 && regionIO.pointee.pageVA == pageVA {
                         cur = slots + r
                         mark = runMark(cur, regionIO.pointee.icount)
                     } else {

@@ -21,14 +21,17 @@
 // `RegionExit.budget` (the budget ran out at a branch within the page; PC in `io.pc`).
 
 /// What the interpreter and a compiled region pass each other. The region reads and writes
-/// these fields at fixed offsets (0, 8, 16, 24, 32).
+/// these fields at fixed offsets (0, 8, 16, 24, 32, 40).
 struct RegionIO {
     var icount: UInt64 = 0
     var limit: UInt64 = 0
     var pageVA: UInt64 = 0
     var pc: UInt64 = 0
-    /// The CPU's `CPUState`, which MRS reads (offset 32).
+    /// The CPU's `CPUState`, which MRS and block boundaries read (offset 32).
     var st: UnsafeMutableRawPointer? = nil
+    /// The current context's table of `TLBPage`s, parallel to the TLB table (offset 40):
+    /// a block boundary finds the next region's code there.
+    var pages: UnsafeMutableRawPointer? = nil
 }
 
 /// A compiled region: called with the register file, the context's TLB table and the `RegionIO`.

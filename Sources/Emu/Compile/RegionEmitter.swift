@@ -17,6 +17,8 @@ struct RegionEmitter {
     /// instructions retired before it that r12 does not count yet.
     private var sideExits: [(A.Fixup, slot: Int, pending: Int)] = []
     private var epilogueJumps: [A.Fixup] = []
+    /// Jumps to the block-boundary code (`emitChain`), io.pc set.
+    private var chainJumps: [A.Fixup] = []
 
     init(entry: Int, end: Int, labels: Set<Int>, into a: X86Assembler) {
         self.entry = entry; self.end = end; self.labels = labels; self.a = a
@@ -82,7 +84,9 @@ struct RegionEmitter {
         let saved: [A.R] = [A.rbx, A.rbp, A.r12, A.r13, A.r14, A.r15]
         for r in saved { a.push(r) }
         a.mov(Self.regs, A.rdi); a.mov(Self.tlb, A.rsi); a.mov(Self.io, A.rdx)
-        a.load(Self.count, Self.io, 0); a.load(Self.limit, Self.io, 8); a.load(Self.page, Self.io, 16)
+        a.load(Self.count, Self.io, 0); a.load(Self.limit, Self.io, 8)
+        precondition(a.count == Self.chainEntry, "the prologue's length changed: update chainEntry")
+        a.load(Self.page, Self.io, 16)
         for i in entry..<end {
             if labels.contains(i) { flush(); bindLabel(i) }
             emitInstruction(slots[i], index: i)
@@ -96,6 +100,11 @@ struct RegionEmitter {
             epilogueJumps.append(a.jmp())
         } else {
             resumeAt(end)
+        }
+        if !chainJumps.isEmpty {
+            let at = a.count
+            for f in chainJumps { a.bind(f, to: at) }
+            emitChain()
         }
         for (f, slot, p) in sideExits {
             a.bind(f, to: a.count)
@@ -167,17 +176,74 @@ struct RegionEmitter {
             }
         } else {
             setPC(offset: UInt64(bitPattern: Int64(target) * 4))
-            a.movImm(A.rax, UInt64(bitPattern: Int64(RegionExit.boundary)))
-            epilogueJumps.append(a.jmp())
+            chainJumps.append(a.jmp())
         }
         pending = p
     }
 
-    /// Leaves the region at a block boundary, the PC in rax.
+    /// Leaves the region at a block boundary, the PC in `r`.
     mutating func leave(pcIn r: A.R) {
         a.store(8, Self.io, 24, r)
         pending += 1
         flush()
+        chainJumps.append(a.jmp())
+    }
+
+    /// Where another region is entered by a jump from a block boundary (`emitChain`): after
+    /// the prologue's saves and loads, at the load of the page's VA (always the same bytes).
+    static let chainEntry = 33
+
+    /// A block boundary, the PC in io.pc: what the interpreter's outer loop would do there,
+    /// while it would only find the next compiled region and run it: go straight to that
+    /// region (QEMU's block chaining). So the same checks: the budget, pending interrupts
+    /// or an exit request, PSTATE.IL (a user-mode exception, also looked at there, is never
+    /// pending after compiled code); then the PC's page must be in the TLB for execution
+    /// with decoded code whose region word at the PC is a compiled region. Else the
+    /// interpreter goes on. A chained region that stops in straight-line code returns its
+    /// slot with io.pageVA its page (`CPUState.resumeInPage`).
+    private mutating func emitChain() {
+        let rax = A.rax, rcx = A.rcx, rdx = A.rdx, rsi = A.rsi, rdi = A.rdi
+        var toInterpreter: [A.Fixup] = []
+        a.alu(.cmp, Self.count, Self.limit)
+        toInterpreter.append(a.jcc(.ae))
+        a.load(rdx, Self.io, 32)
+        a.loadZX8(rcx, rdx, Int32(MemoryLayout<CPUState>.offset(of: \.checkInterrupts)!))
+        a.aluMem(.or, rcx, rdx, Int32(MemoryLayout<CPUState>.offset(of: \.illegal)!))
+        toInterpreter.append(a.jcc(.ne))
+        a.load(rsi, Self.io, 24)
+        a.mov32(rcx, rsi)
+        a.alu(.and, rcx, imm: 3, w: false)
+        toInterpreter.append(a.jcc(.ne))
+        // The TLB entry for execution at the PC.
+        a.mov(rdi, rsi)
+        a.shift(.shr, rdi, 12)
+        a.alu(.and, rdi, imm: Int32(TLB.entries - 1), w: false)
+        a.mov32(rcx, rdi)
+        a.shift(.shl, rcx, UInt8(MemoryLayout<TLBEntry>.stride.trailingZeroBitCount), w: false)
+        a.alu(.add, rcx, Self.tlb)
+        a.mov(rax, rsi)
+        a.alu(.and, rax, imm: Int32(bitPattern: 0xffff_f000))
+        a.aluMem(.cmp, rax, rcx, Int32(MemoryLayout<TLBEntry>.offset(of: \.tagX)!))
+        toInterpreter.append(a.jcc(.ne))
+        // Its decoded code, and the region word of the PC's slot.
+        a.load(rdx, Self.io, 40)
+        a.shift(.shl, rdi, UInt8(MemoryLayout<TLBPage>.stride.trailingZeroBitCount), w: false)
+        a.alu(.add, rdx, rdi)
+        a.load(rdx, rdx, Int32(MemoryLayout<TLBPage>.offset(of: \.code)!))
+        a.test(rdx, rdx)
+        toInterpreter.append(a.jcc(.e))
+        a.mov32(rcx, rsi)
+        a.alu(.and, rcx, imm: 0xfff, w: false)
+        a.alu(.add, rcx, rcx, w: false)     // slot index × 8 = (PC & 0xfff) × 2
+        a.alu(.add, rdx, rcx)
+        a.load(rcx, rdx, Int32((CodeCache.slotsPerPage + 1) * MemoryLayout<Slot>.stride))
+        a.movImm(rdi, RegionWord.firstAddress)
+        a.alu(.cmp, rcx, rdi)
+        toInterpreter.append(a.jcc(.b))
+        a.store(8, Self.io, 16, rax)
+        a.alu(.add, rcx, imm: Int32(Self.chainEntry))
+        a.jmpReg(rcx)
+        for f in toInterpreter { a.bind(f, to: a.count) }
         a.movImm(A.rax, UInt64(bitPattern: Int64(RegionExit.boundary)))
         epilogueJumps.append(a.jmp())
     }

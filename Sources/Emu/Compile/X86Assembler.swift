@@ -135,6 +135,8 @@ struct X86Assembler {
     mutating func push(_ r: R) { rex(w: false, r: 0, b: r); byte(0x50 | r & 7) }
     mutating func pop(_ r: R) { rex(w: false, r: 0, b: r); byte(0x58 | r & 7) }
     mutating func ret() { byte(0xC3) }
+    /// JMP to the address in `r`.
+    mutating func jmpReg(_ r: R) { regReg(0xFF, w: false, reg: 4, rm: r) }
 
     /// A jump whose 32-bit displacement is patched by `bind`: its offset in `bytes`.
     struct Fixup { let at: Int }
