@@ -168,7 +168,11 @@ struct RandomProgram {
         let size = pick(4), t = reg()
         // opc: 0 store, 1 load, 2 load signed to 64 (not for x), 3 load signed to 32 (b, h)
         let opc = size == 3 ? pick(2) : size == 2 ? pick(3) : pick(4)
-        switch pick(4) {
+        switch pick(5) {
+        case 4:     // LSE at x20 (aligned): ldadd/ldclr/ldeor/ldset/ldsmax (not compiled)/swp, or cas
+            if pick(3) == 0 { return [size << 30 | 0x08A0_7C00 | pick(4) << 22 | src() << 16 | 20 << 5 | src()] }
+            let opc: UInt32 = [0, 1, 2, 3, 4, 8][Int(pick(6))]
+            return [size << 30 | 0x3820_0000 | pick(4) << 22 | src() << 16 | opc << 12 | 20 << 5 | t]
         case 0: return [size << 30 | 0x3900_0000 | opc << 22 | pick(64) << 10 | 20 << 5 | t]          // unsigned offset
         case 1:     // pre/post-index, any alignment, then x21 back to the buffer
             let imm9 = UInt32(bitPattern: Int32(pick(64)) - 32) & 0x1ff

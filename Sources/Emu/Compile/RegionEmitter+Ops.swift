@@ -268,7 +268,7 @@ extension RegionEmitter {
 
     /// rax = the host address of the `size`-byte access at rsi when the TLB's entry allows
     /// it, as the interpreter's fast path checks (`load`, `store`); else a side exit.
-    private mutating func translate(size: Int, write: Bool, pair: Bool, index i: Int) {
+    private mutating func translate(size: Int, write: Bool, pair: Bool, index i: Int, readToo: Bool = false) {
         let rax = X86Assembler.rax, rcx = X86Assembler.rcx, rdx = X86Assembler.rdx, rsi = X86Assembler.rsi
         a.mov(rdx, rsi)
         a.shift(.shr, rdx, 12)
@@ -279,6 +279,10 @@ extension RegionEmitter {
         a.alu(.and, rcx, imm: Int32(bitPattern: 0xffff_f000 | UInt32(size - 1)))
         a.aluMem(.cmp, rcx, rdx, Int32(write ? MemoryLayout<TLBEntry>.offset(of: \.tagW)! : MemoryLayout<TLBEntry>.offset(of: \.tagR)!))
         sideExit(a.jcc(.ne), slot: i)
+        if readToo {    // a read-modify-write: the interpreter's load checks tagR first
+            a.aluMem(.cmp, rcx, rdx, Int32(MemoryLayout<TLBEntry>.offset(of: \.tagR)!))
+            sideExit(a.jcc(.ne), slot: i)
+        }
         if pair {       // both halves in the page (`pairHost`)
             a.mov32(rcx, rsi)
             a.alu(.and, rcx, imm: 0xfff, w: false)
@@ -339,6 +343,54 @@ extension RegionEmitter {
             writeback(s, mode: mode)
             put(s.d, rcx); put(s.m, rdx)
         }
+    }
+
+    /// rcx = the zero-extended `size`-byte value at [rax].
+    private mutating func loadZeroExtended(_ size: Int) {
+        let rax = X86Assembler.rax, rcx = X86Assembler.rcx
+        switch size {
+        case 1: a.loadZX8(rcx, rax, 0)
+        case 2: a.loadZX16(rcx, rax, 0)
+        case 4: a.load32(rcx, rax, 0)
+        default: a.load(rcx, rax, 0)
+        }
+    }
+
+    /// LSE atomics (`atomicOp`) and CAS (`compareAndSwap`): naturally aligned (else the tag
+    /// check fails and the interpreter raises the alignment fault), readable and writable
+    /// through the TLB, or the interpreter makes the access.
+    mutating func emitAtomic(_ op: Op, _ s: Slot, index i: Int) {
+        let rax = X86Assembler.rax, rcx = X86Assembler.rcx, rdx = X86Assembler.rdx, rdi = X86Assembler.rdi
+        let size = 1 << Int(s.y)
+        get(X86Assembler.rsi, s.n)
+        translate(size: size, write: true, pair: false, index: i, readToo: true)
+        loadZeroExtended(size)                      // rcx = old
+        if op == .cas {
+            get(rdx, s.m)
+            switch size {
+            case 1: a.movzx8(rdx, rdx)
+            case 2: a.shift(.shl, rdx, 48); a.shift(.shr, rdx, 48)
+            case 4: a.mov32(rdx, rdx)
+            default: break
+            }
+            a.alu(.cmp, rcx, rdx)
+            let differ = a.jcc(.ne)
+            get(rdi, s.d)
+            a.store(size, rax, 0, rdi)
+            a.bind(differ, to: a.count)
+            put(s.a, rcx)
+            return
+        }
+        get(rdi, s.m)                               // the operand; only its low `size` bytes are stored
+        switch s.x {
+        case 0: a.alu(.add, rdi, rcx)
+        case 1: a.not(rdi); a.alu(.and, rdi, rcx)
+        case 2: a.alu(.xor, rdi, rcx)
+        case 3: a.alu(.or, rdi, rcx)
+        default: break                              // SWP
+        }
+        a.store(size, rax, 0, rdi)
+        put(s.d, rcx)
     }
 
     // MARK: System registers

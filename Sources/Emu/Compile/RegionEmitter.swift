@@ -52,6 +52,10 @@ struct RegionEmitter {
             return mode == AddrMode.offset || mode == AddrMode.preIndex || mode == AddrMode.postIndex
         case .mrs:
             return RegionEmitter.fastSysReg(s) != nil
+        case .atomic:       // LDADD, LDCLR, LDEOR, LDSET, SWP (not the MAX/MIN ones)
+            return s.x <= 3 || s.x == 8
+        case .cas:
+            return true
         default:
             return RegionEmitter.access(op) != nil
         }
@@ -318,6 +322,9 @@ struct RegionEmitter {
             pending += 1
         case .mrs:
             emitMRS(s, index: i)
+            pending += 1
+        case .atomic, .cas:
+            emitAtomic(op, s, index: i)
             pending += 1
         default:
             if let acc = Self.access(op) { emitAccess(acc, s, index: i) } else { emitDataProcessing(op, s, index: i) }
