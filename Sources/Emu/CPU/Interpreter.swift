@@ -109,7 +109,7 @@ extension CPU {
             countBlockStart(word, slots, slotIndex(cur, slots))
             return true
         }
-        let r = runRegion(w, tlbBase + Int(st.pointee.el) &* TLB.entries, pageVA, done, limit)
+        let r = runRegion(w, tlb(Int(st.pointee.el)), pageVA, done, limit)
         let count = regionIO.pointee.icount
         if r >= 0 && regionIO.pointee.pageVA == pageVA {
             cur = slots + r
@@ -128,7 +128,7 @@ extension CPU {
                            _ limit: UInt64) -> Int {
         let io = regionIO
         io.pointee.icount = icount; io.pointee.limit = limit; io.pointee.pageVA = pageVA
-        io.pointee.pages = UnsafeMutableRawPointer(tlbPages + (tlb - tlbBase))
+        io.pointee.pages = UnsafeMutableRawPointer(tlbPage(tlb))
         let region = unsafeBitCast(UnsafeRawPointer(bitPattern: UInt(w)).unsafelyUnwrapped, to: CompiledRegion.self)
         return region(UnsafeMutableRawPointer(x), UnsafeMutableRawPointer(tlb), UnsafeMutableRawPointer(io))
     }

@@ -311,15 +311,7 @@ extension RegionEmitter {
             writeback(s, mode: acc.mode)
             return
         }
-        switch (acc.size, acc.signed) {
-        case (1, false): a.loadZX8(rax, rax, 0)
-        case (2, false): a.loadZX16(rax, rax, 0)
-        case (4, false): a.load32(rax, rax, 0)
-        case (8, _): a.load(rax, rax, 0)
-        case (1, true): a.loadSX8(rax, rax, 0)
-        case (2, true): a.loadSX16(rax, rax, 0)
-        default: a.loadSX32(rax, rax, 0)
-        }
+        load(rax, size: acc.size, signed: acc.signed)
         if acc.to32 { a.mov32(rax, rax) }
         writeback(s, mode: acc.mode)
         put(s.d, rax)
@@ -345,14 +337,17 @@ extension RegionEmitter {
         }
     }
 
-    /// rcx = the zero-extended `size`-byte value at [rax].
-    private mutating func loadZeroExtended(_ size: Int) {
-        let rax = X86Assembler.rax, rcx = X86Assembler.rcx
-        switch size {
-        case 1: a.loadZX8(rcx, rax, 0)
-        case 2: a.loadZX16(rcx, rax, 0)
-        case 4: a.load32(rcx, rax, 0)
-        default: a.load(rcx, rax, 0)
+    /// dst = the `size`-byte value at [rax], sign- or zero-extended to 64 bits.
+    private mutating func load(_ dst: R, size: Int, signed: Bool) {
+        let rax = X86Assembler.rax
+        switch (size, signed) {
+        case (1, false): a.loadZX8(dst, rax, 0)
+        case (2, false): a.loadZX16(dst, rax, 0)
+        case (4, false): a.load32(dst, rax, 0)
+        case (8, _): a.load(dst, rax, 0)
+        case (1, true): a.loadSX8(dst, rax, 0)
+        case (2, true): a.loadSX16(dst, rax, 0)
+        default: a.loadSX32(dst, rax, 0)
         }
     }
 
@@ -364,7 +359,7 @@ extension RegionEmitter {
         let size = 1 << Int(s.y)
         get(X86Assembler.rsi, s.n)
         translate(size: size, write: true, pair: false, index: i, readToo: true)
-        loadZeroExtended(size)                      // rcx = old
+        load(rcx, size: size, signed: false)        // rcx = old
         if op == .cas {
             get(rdx, s.m)
             switch size {

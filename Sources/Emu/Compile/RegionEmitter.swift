@@ -240,7 +240,7 @@ struct RegionEmitter {
         a.alu(.and, rcx, imm: 0xfff, w: false)
         a.alu(.add, rcx, rcx, w: false)     // slot index × 8 = (PC & 0xfff) × 2
         a.alu(.add, rdx, rcx)
-        a.load(rcx, rdx, Int32((CodeCache.slotsPerPage + 1) * MemoryLayout<Slot>.stride))
+        a.load(rcx, rdx, Int32(CodeCache.regionTableOffset))
         a.movImm(rdi, RegionWord.firstAddress)
         a.alu(.cmp, rcx, rdi)
         toInterpreter.append(a.jcc(.b))

@@ -89,7 +89,6 @@ struct X86Assembler {
         }
     }
     mutating func movzx8(_ dst: R, _ src: R) { regReg(0x0FB6, w: false, reg: dst, rm: src, bytes8: true) }
-    mutating func movsxd(_ dst: R, _ src: R) { regReg(0x63, w: true, reg: dst, rm: src) }
 
     // MARK: Arithmetic
     mutating func alu(_ op: ALU, _ dst: R, _ src: R, w: Bool = true) {
@@ -143,7 +142,6 @@ struct X86Assembler {
     mutating func jcc(_ c: Cond) -> Fixup { byte(0x0F); byte(0x80 | c.rawValue); int32(0); return Fixup(at: count) }
     mutating func jmp() -> Fixup { byte(0xE9); int32(0); return Fixup(at: count) }
     /// A jump to `target`, an offset already emitted.
-    mutating func jcc(_ c: Cond, to target: Int) { let f = jcc(c); bind(f, to: target) }
     mutating func jmp(to target: Int) { let f = jmp(); bind(f, to: target) }
     /// Points jump `f` at offset `target`.
     mutating func bind(_ f: Fixup, to target: Int) {

@@ -90,12 +90,15 @@ public final class CodeCache {
 
     deinit { for (_, p) in pages { UnsafeMutableRawPointer(p).deallocate() } }
 
+    /// Where a code page's region table starts, in bytes from its first slot: after its
+    /// slots and the end slot (compiled regions read it there too, when chaining).
+    static let regionTableOffset = (slotsPerPage + 1) * MemoryLayout<Slot>.stride
     /// Bytes of one code page: its slots, the end slot, then its region table.
-    private static let pageBytes = (slotsPerPage + 1) * MemoryLayout<Slot>.stride + slotsPerPage * 8
+    private static let pageBytes = regionTableOffset + slotsPerPage * 8
 
     /// The region table of the code page whose slots are `slots`: one word per slot (RegionWord).
     @inline(__always) static func regionTable(_ slots: UnsafeMutablePointer<Slot>) -> UnsafeMutablePointer<UInt64> {
-        UnsafeMutableRawPointer(slots + slotsPerPage + 1).assumingMemoryBound(to: UInt64.self)
+        (UnsafeMutableRawPointer(slots) + regionTableOffset).assumingMemoryBound(to: UInt64.self)
     }
 
     /// The decoded page for physical page `pa` (page aligned), creating it undecoded.
@@ -105,8 +108,7 @@ public final class CodeCache {
         let p = raw.bindMemory(to: Slot.self, capacity: CodeCache.slotsPerPage + 1)
         p.initialize(repeating: .undecoded, count: CodeCache.slotsPerPage)
         (p + CodeCache.slotsPerPage).initialize(to: Slot(.pageEnd, imm: pa))   // the end slot carries the PA
-        (raw + (CodeCache.slotsPerPage + 1) * MemoryLayout<Slot>.stride)
-            .initializeMemory(as: UInt64.self, repeating: 0, count: CodeCache.slotsPerPage)
+        (raw + CodeCache.regionTableOffset).initializeMemory(as: UInt64.self, repeating: 0, count: CodeCache.slotsPerPage)
         pages[pa] = p
         pagesDecoded += 1
         markCode(pa)
@@ -168,6 +170,11 @@ public final class CodeCache {
     /// Forgets the decoded instructions and compiled regions of one page.
     private func forget(_ p: UnsafeMutablePointer<Slot>) {
         p.update(repeating: .undecoded, count: CodeCache.slotsPerPage)
+        forgetRegions(p)
+    }
+
+    /// Forgets one page's compiled regions, and how often its blocks started.
+    private func forgetRegions(_ p: UnsafeMutablePointer<Slot>) {
         CodeCache.regionTable(p).update(repeating: 0, count: CodeCache.slotsPerPage)
     }
 
@@ -178,14 +185,14 @@ public final class CodeCache {
         if let p = pages[pa] { forget(p) }
     }
 
-    /// The word for slot `entry` of page `slots` once its block has started
-    /// `RegionWord.compileAt` times: the compiled region's address, or `RegionWord.refused`.
+    /// The word for slot `entry` of page `slots` once its block has started the CPU's
+    /// `compileThreshold` times: the compiled region's address, or `RegionWord.refused`.
     func compileRegion(_ slots: UnsafeMutablePointer<Slot>, entry: Int, decode: (Int) -> Void) -> UInt64 {
         guard let c = compiler else { return RegionWord.refused }
         let (code, full) = c.compile(slots, entry: entry, decode: decode)
         if full {
             // The code memory was emptied: every region is gone, and this one counts anew.
-            for (_, p) in pages { CodeCache.regionTable(p).update(repeating: 0, count: CodeCache.slotsPerPage) }
+            for (_, p) in pages { forgetRegions(p) }
             return 0
         }
         guard let code else { return RegionWord.refused }
