@@ -234,11 +234,3 @@ extension CPU {
         }
     }
 }
-
-extension CPU {
-    /// The region word (RegionWord) for a block starting at slot `i` of `slots`, now hot.
-    @inline(never)
-    func compileRegion(_ slots: UnsafeMutablePointer<Slot>, _ i: Int) -> UInt64 {
-        code.compileRegion(slots, entry: i) { decodeSlot(slots, $0) }
-    }
-}
