@@ -29,7 +29,7 @@ def main():
     hv_cmd = [HVSIM, "run", "--kernel", kernel, "--initrd", initrd, "--append", APPEND,
               "--ram", "1G", "--stats"]
     qemu_cmd = ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "cortex-a57", "-m", "1024",
-                "-nographic", "-kernel", kernel, "-initrd", initrd, "-append", APPEND]
+                "-nographic", "-nic", "none", "-kernel", kernel, "-initrd", initrd, "-append", APPEND]
     hv_times, qemu_times, insns = interleave(hv_cmd, qemu_cmd, RUNS, MARKER)
     hv, qemu = min(hv_times), min(qemu_times)
     print("linux: Debian 12 arm64 kernel + busybox initramfs, boot to the marker and power off (1 CPU, 1 GiB)")

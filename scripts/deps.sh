@@ -4,11 +4,10 @@
 set -euo pipefail
 # e2fsprogs: mke2fs and debugfs for the Linux guest's test disk (images/build-linux.sh)
 # gdb-multiarch: the gdb stub's tests drive it against hvsim (Tests/MachineTests/GdbTests.swift)
-# ipxe-qemu: the NIC option ROM qemu-system-aarch64's virt board loads for its default NIC, as
-#   in the benchmarks' QEMU command lines (only a recommendation of qemu-system-arm, which
-#   --no-install-recommends leaves out: QEMU then refuses to start)
+# Every QEMU command line here has -nic none (hvsim's board has no NIC): QEMU's default NIC
+#   would need ipxe-qemu's option ROM, and cost the benchmarks' QEMU runs PCIe enumeration.
 packages=(libcapstone-dev pkg-config gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-          qemu-user-static qemu-system-arm ipxe-qemu python3 device-tree-compiler e2fsprogs gdb-multiarch)
+          qemu-user-static qemu-system-arm python3 device-tree-compiler e2fsprogs gdb-multiarch)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
