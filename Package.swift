@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: Emu <- Devices <- Hypervisor <- Machine <- hvsim (DESIGN.md).
+// Dependencies point one way: Emu <- Devices <- Hypervisor <- Machine <- hvsim (docs/architecture.md, "Modules").
 let package = Package(
     name: "hvsim",
     platforms: [.macOS(.v14)],

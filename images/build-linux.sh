@@ -2,7 +2,8 @@
 # Fetch Debian 12's arm64 kernel and busybox-static and build the Linux guest:
 #   images/cache/linux/Image              plain arm64 Image (Debian's vmlinuz, decompressed if needed)
 #   images/cache/linux/initramfs.cpio.gz  busybox, /init, virtio-mmio + ext4 modules
-#   images/cache/linux/disk.img           16 MiB ext4 with hello.txt
+#   images/cache/linux/disk.img           16 MiB ext4 with hello.txt and /bin/p1 ... p32
+#                                         (images/linux/prog.c, for the code-coherence test)
 # Idempotent: apt is asked only when no debs are cached (UPDATE=1 looks for a
 # newer kernel, LINUX_PKG=linux-image-6.1.0-N-arm64 picks one); each output is
 # rebuilt only when older than what it is made from. apt steps need root or sudo.
@@ -15,7 +16,9 @@ debs="$out/debs"
 MODULES=(virtio_mmio virtio_blk virtio_console virtio-rng ext4)
 HELLO="hello from the hvsim test disk"
 
-for tool in dpkg-deb python3 mke2fs debugfs; do
+PROGS=32
+CROSS="${CROSS:-aarch64-linux-gnu-}"
+for tool in dpkg-deb python3 mke2fs debugfs "${CROSS}gcc"; do
   command -v "$tool" >/dev/null || { echo "build-linux.sh: $tool not found (run scripts/deps.sh)" >&2; exit 1; }
 done
 
@@ -104,24 +107,30 @@ fi
 # Test disk, reproducible: fixed UUID, hash seed and times, all at Debian 12's
 # release (E2FSPROGS_FAKE_TIME for what mke2fs stamps; debugfs for the ctimes
 # that -d copies from the host files).
-if newer "$out/disk.img" "$0"; then
+if newer "$out/disk.img" "$0" "$here/linux/prog.c"; then
   src="$out/disk.d"
-  rm -rf "$src" "$out/disk.img.tmp"; mkdir -p "$src"
+  rm -rf "$src" "$out/disk.img.tmp"; mkdir -p "$src/bin"
   echo "$HELLO" >"$src/hello.txt"
+  for i in $(seq 1 "$PROGS"); do
+    "${CROSS}gcc" -O1 -DID="$i" -static -nostdlib -ffreestanding -fno-stack-protector -fno-pic -no-pie \
+      -Wl,--build-id=none -o "$src/bin/p$i" "$here/linux/prog.c"
+  done
   t=1686355200  # 2023-06-10 00:00 UTC
-  touch -d "@$t" "$src/hello.txt" "$src"
+  touch -d "@$t" "$src/hello.txt" "$src/bin"/* "$src/bin" "$src"
   export E2FSPROGS_FAKE_TIME="$t"
   mke2fs -q -F -t ext4 -b 4096 -L hvsim -U 6876736d-7369-4d00-8000-000000000001 \
     -E hash_seed=6876736d-7369-4d00-8000-000000000002,root_owner=0:0 \
     -d "$src" "$out/disk.img.tmp" 16M >/dev/null
   # debugfs exits 0 even when a command fails: anything but its banner and the
   # echoed commands is an error.
-  msgs="$(printf "sif %s ctime @$t\nsif %s crtime @$t\n" / / /hello.txt /hello.txt |
+  files=(/ /hello.txt /bin)
+  for i in $(seq 1 "$PROGS"); do files+=("/bin/p$i"); done
+  msgs="$(for f in "${files[@]}"; do printf "sif %s ctime @$t\nsif %s crtime @$t\n" "$f" "$f"; done |
           debugfs -w -f - "$out/disk.img.tmp" 2>&1 | grep -v -e '^debugfs' || true)"
   [ -z "$msgs" ] || { echo "build-linux.sh: debugfs: $msgs" >&2; exit 1; }
   rm -rf "$src"
   mv "$out/disk.img.tmp" "$out/disk.img"
-  echo "built $out/disk.img (ext4, /hello.txt: \"$HELLO\")"
+  echo "built $out/disk.img (ext4, /hello.txt: \"$HELLO\", /bin/p1 ... p$PROGS)"
 fi
 
 # Optional: the instruction-counting QEMU plugin (needs a host C compiler).

@@ -1,7 +1,7 @@
 import Emu
 
 /// The `virt` board's memory map, the same as QEMU's `virt` machine so that images
-/// and bare-metal programs written for it run unchanged (DESIGN.md: boards are data).
+/// and bare-metal programs written for it run unchanged (docs/architecture.md, "Boards are data").
 public enum VirtBoard {
     public struct Region: Sendable {
         public let name: String

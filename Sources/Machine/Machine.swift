@@ -133,6 +133,9 @@ public final class Machine {
         guard config.gicVersion == 2 || config.gicVersion == 3 else {
             throw LoadError("--gic must be 2 or 3 (got \(config.gicVersion))")
         }
+        guard config.gicVersion == 3 || config.cpus <= GICCore.maxV2CPUs else {
+            throw LoadError("--gic 2 serves at most \(GICCore.maxV2CPUs) CPUs (got --cpus \(config.cpus)); use --gic 3")
+        }
         gic = GICCore(cpus: list, v2: config.gicVersion == 2)
         timer = GenericTimer(gic)
         uart = PL011(output: { _ in })

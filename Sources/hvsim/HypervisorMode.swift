@@ -63,13 +63,22 @@ extension RunOptions {
         // Overlaps first: they are wrong whatever the RAM size.
         try LoaderFile.check(loaders, ramSize: VirtBoard.maxRAM)
         try config.checkModules(loadedBy: loaders)
-        let domainBytes = config.domains.reduce(0) { $0 + $1.memoryKiB * 1024 }
+        // Each domain's memory and P2M pool are at most about 1 TiB (DomainConfig's
+        // ranges), so the sum stays far from overflow once it is checked against the board
+        // after each one.
+        var domainBytes: UInt64 = 0
+        for d in config.domains {
+            domainBytes += d.memoryKiB * 1024 + d.p2mPoolBytes
+            guard domainBytes <= VirtBoard.maxRAM else {
+                throw ValidationError("the domains need more than \(VirtBoard.maxRAM >> 30) GiB of RAM, the most the board has")
+            }
+        }
         let fileBytes = loaders.reduce(0) { $0 + UInt64($1.bytes.count) }
         let ramSize: UInt64
         if let r = ram {
             ramSize = parseSize(r)!
             guard domainBytes + fileBytes <= ramSize else {
-                let each = config.domains.map { "\($0.name) \($0.memoryKiB >> 10) MiB" }.joined(separator: ", ")
+                let each = config.domains.map { "\($0.name) \($0.memoryKiB >> 10) MiB + \($0.p2mPoolBytes >> 20) MiB P2M pool" }.joined(separator: ", ")
                 throw ValidationError("the domains do not fit in RAM: they need \(domainBytes >> 20) MiB (\(each))\(fileBytes > 0 ? " besides \(fileBytes >> 10) KiB of --loader files" : ""); --ram \(r) is \(ramSize >> 20) MiB (leave it out for a size that fits)")
             }
         } else {

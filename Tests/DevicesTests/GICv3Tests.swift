@@ -646,3 +646,55 @@ final class GICv3Fixture {
         #expect(f.sys(0, ICH.elrsr, 0) == false)                  // read-only
     }
 }
+
+/// A domain's worth of vCPUs (the hypervisor's vGIC: GIC state with no CPUs behind it), laid
+/// out as Xen lays out vCPUs: Aff0 = n & 15, Aff1 = n >> 4 (CPUAffinity).
+@Suite struct GICv3ManyCPUsTests {
+    static let sgi1r = { (intid: UInt64, aff1: UInt64, targets: UInt64) in intid << 24 | aff1 << 16 | targets }
+
+    /// GIC state for `n` vCPUs with SGI 5 enabled in Group 1 everywhere.
+    static func gic(_ n: Int) -> (GICCore, GICDistributor, GICRedistributors) {
+        let gic = GICCore(cpuCount: n, output: { _, _, _ in })
+        let dist = GICDistributor(gic, v3: true), redist = GICRedistributors(gic)
+        dist.write(offset: GICD.ctlr, size: 4, value: 3, cpu: 0)
+        for c in 0..<n {
+            redist.write(offset: UInt64(c) * GICR.stride + GICR.sgiBase + GICR.igroupr0, size: 4, value: 1 << 5, cpu: c)
+            redist.write(offset: UInt64(c) * GICR.stride + GICR.sgiBase + GICR.isenabler0, size: 4, value: 1 << 5, cpu: c)
+        }
+        return (gic, dist, redist)
+    }
+
+    @Test(arguments: [33, 64, 65, 128])
+    func everyVCPUIsReachedByItsAffinity(n: Int) {
+        let (gic, _, redist) = Self.gic(n)
+        for target in 0..<n {
+            let aff = CPUAffinity.affinity(ofCPU: target)
+            #expect(redist.read(offset: UInt64(target) * GICR.stride + GICR.typer, size: 8, cpu: 0) >> 32 == aff)
+            gic.sendSGI(register: Self.sgi1r(5, aff >> 8, 1 << (aff & 0xff)), from: 0)
+            let pending = (0..<n).filter { gic.hasPending($0) }
+            #expect(pending == [target], "SGI to vCPU \(target) of \(n) went to \(pending)")
+            _ = gic.takeRepeatedEdge(target, intid: 5)
+        }
+        // IRM: everyone but the sender; a range selector or Aff2 names nobody.
+        gic.sendSGI(register: 5 << 24 | 1 << 40, from: n - 1)
+        #expect((0..<n).filter { gic.hasPending($0) } == Array(0..<(n - 1)))
+        for c in 0..<n { _ = gic.takeRepeatedEdge(c, intid: 5) }
+        gic.sendSGI(register: Self.sgi1r(5, 0, 1) | 1 << 44, from: 0)
+        gic.sendSGI(register: Self.sgi1r(5, 0, 1) | 1 << 32, from: 0)
+        gic.sendSGI(register: Self.sgi1r(5, 0xff, 0xffff), from: 0)      // a cluster past the last
+        #expect(!(0..<n).contains { gic.hasPending($0) })
+    }
+
+    @Test func irouterNamesAVCPUByAffinity() {
+        let (gic, dist, _) = Self.gic(40)
+        // SPI 40 to Aff1.Aff0 = 2.3: vCPU 35.
+        dist.write(offset: GICD.irouter + 8 * 40, size: 8, value: 2 << 8 | 3, cpu: 0)
+        dist.write(offset: GICD.bank(GICD.igroupr, 40), size: 4, value: 1 << 8, cpu: 0)
+        dist.write(offset: GICD.bank(GICD.isenabler, 40), size: 4, value: 1 << 8, cpu: 0)
+        dist.write(offset: GICD.bank(GICD.ispendr, 40), size: 4, value: 1 << 8, cpu: 0)
+        #expect((0..<40).filter { gic.hasPending($0) } == [35])
+        // Aff0 16 and up is no vCPU of this layout: forwarded nowhere.
+        dist.write(offset: GICD.irouter + 8 * 40, size: 8, value: 0x10, cpu: 0)
+        #expect(!(0..<40).contains { gic.hasPending($0) })
+    }
+}

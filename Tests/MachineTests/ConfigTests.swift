@@ -97,12 +97,27 @@ private func configError(_ body: () throws -> Any) -> ConfigError? {
         ("memory = 0", "memory"), ("vcpus = 0", "vcpus"), ("vcpus = 129", "vcpus"),
         ("cpu_weight = 0", "cpu_weight"), ("weight = 65536", "weight"), ("cap = 201", "cap"),
         ("cpus = \"3-1\"", "cpus"), ("vuart = \"pl011\"", "vuart"), ("memory = \"lots\"", "memory"),
+        // Past what a guest's RAM banks hold (and, times 1024, past 64 bits).
+        ("memory = 18014398509481984", "memory"), ("memory = 17592186044416", "memory"), ("memory = 1043457", "memory"),
+        ("cpus = \"0-99999999999\"", "cpus"), ("cpus = \"128\"", "cpus"), ("cpus = \"all,^0-9999999999999\"", "cpus"),
+        ("shadow_memory = 0", "shadow_memory"), ("shadow_memory = 261121", "shadow_memory"),
     ])
     func outOfRangeValuesNameTheKey(line: String, key: String) {
         let text = "name = \"d\"\nkernel = \"k\"\nvcpus = 2\n\(line)"
         let e = configError { try XLConfig(text: text, file: "d.cfg").domainConfig() }
         #expect(e?.message.hasPrefix("\(key):") == true, "\(String(describing: e))")
         #expect(e?.line == 4 && e?.column == 1)
+    }
+
+    @Test func largestValuesAndThePool() throws {
+        let text = "name='a'\nkernel='k'\nmemory=1043456\ncpus='0-127'\nvcpus=128\nshadow_memory=9"
+        let d = try XLConfig(text: text, file: "/a.cfg").domainConfig().domain
+        #expect(d.memoryKiB == 1043456 << 10 && d.vcpus == 128 && d.cpus == Array(0...127))
+        #expect(d.p2mPoolMiB == 9 && d.p2mPoolBytes == 9 << 20)
+        // Xen's default pool: 256 pages per vCPU, one per MiB, 128 more, in whole MiB.
+        let small = try XLConfig(text: "name='a'\nkernel='k'\nmemory=16", file: "/a.cfg").domainConfig().domain
+        #expect(small.p2mPoolMiB == nil && small.p2mPoolBytes == 2 << 20)
+        #expect(P2MPool.defaultMiB(memoryKiB: 384 << 10, vcpus: 1) == 3 && P2MPool.defaultMiB(memoryKiB: 1 << 20, vcpus: 4) == 9)
     }
 
     @Test func missingNameOrKernel() {
@@ -215,6 +230,27 @@ private func dom0lessTree(memory: FDTProperty = FDTProperty("memory", cells: [0,
         }
         let e = configError { try Dom0less.domains(from: tree) }
         #expect(e?.file == "/chosen/domU1" && e?.message.contains(message) == true, "\(String(describing: e))")
+    }
+
+    @Test func limitsAndThePool() throws {
+        let pool = try Dom0less.domains(from: dom0lessTree { $0.properties.append(FDTProperty("xen,domain-p2m-mem-mb", u32: 5)) })
+        #expect(pool[0].p2mPoolMiB == 5 && pool[1].p2mPoolMiB == nil)
+        let cases: [(DeviceTree, String)] = [
+            (dom0lessTree(memory: FDTProperty("memory", cells: [0xffff_ffff, 0xffff_ffff])), "'memory' = 18446744073709551615 KiB is outside"),
+            (dom0lessTree(memory: FDTProperty("memory", cells: [0, 2])), "'memory' = 2 KiB is outside"),
+            (dom0lessTree { $0.properties.append(FDTProperty("xen,domain-p2m-mem-mb", u32: 0)) }, "'xen,domain-p2m-mem-mb'"),
+            (dom0lessTree { $0.properties.append(FDTProperty("xen,domain-p2m-mem-mb", cells: [0, 1])) }, "'xen,domain-p2m-mem-mb'"),
+        ]
+        for (tree, message) in cases {
+            let e = configError { try Dom0less.domains(from: tree) }
+            #expect(e?.file == "/chosen/domU1" && e?.message.contains(message) == true, "\(String(describing: e))")
+        }
+        for bad in ["sched_ratelimit_us=-1", "sched_ratelimit_us=x", "sched_ratelimit_us=1000001"] {
+            var tree = dom0lessTree()
+            tree.root.children[1].properties[0] = FDTProperty("xen,xen-bootargs", string: "console=dtuart \(bad)")
+            let e = configError { try Dom0less.config(from: tree) }
+            #expect(e?.file == "/chosen" && e?.message.contains(bad) == true, "\(String(describing: e))")
+        }
     }
 
     @Test func moduleErrors() {

@@ -157,6 +157,25 @@ struct StubDriver {
         #expect(d.send("z1,0,4") == "OK")
     }
 
+    /// Packets that trapped the stub (numbers past Int, empty fields, a range that wraps)
+    /// get an error reply, and the machine runs on.
+    @Test func malformedPacketsGetErrors() throws {
+        let m = try LoopGuest.machine()
+        let d = StubDriver(stub: GdbStub(machine: m))
+        for p in ["p8000000000000000", "pffffffffffffffff", "P8000000000000000=0000000000000000", "M0,8000000000000000:",
+                  "Mffffffffffffffff,2:0000", "X0,8000000000000000:", "mfffffffffffffff0,20", "vCont;:", "vCont;s:", "vCont;",
+                  "Z0,0,;", "Z0,,4", "Z0,0", "Z9,0,4,5", "Z2,fffffffffffff000,2000", "Z3,ffffffffffffffff,2", "Z2,0,0",
+                  "H", "Hg", "T", "qXfer:features:read:target.xml:ffffffffffffffff,ffffffffffffffff"] {
+            let reply = d.send(p)
+            #expect(reply?.hasPrefix("E") == true || reply == "l", "\(p): \(String(describing: reply))")
+        }
+        // A watchpoint at the very end of the address space is fine, and so is running with it.
+        #expect(d.send("Z2,fffffffffffffff8,8") == "OK")
+        #expect(d.send("s") == "T05thread:1;")
+        #expect(d.send("vCont;s:1") == "T05thread:1;")
+        #expect(d.pc == LoopGuest.store)
+    }
+
     @Test func reverseStepAndContinue() throws {
         let m = try LoopGuest.machine()
         let x0 = m.cpus[0][0]   // the device tree's address: the loop counts up from it

@@ -109,6 +109,25 @@ import Hypervisor
         #expect(m.hypervisor?.domains[0].state == .shutdown(reason: 0))
     }
 
+    /// vCPUs in three affinity clusters (Aff1 0-2; Xen's layout, CPUAffinity): Linux brings
+    /// each up with PSCI CPU_ON by the MPIDR in its device tree and reaches every one with
+    /// SGIs, which a boot with vCPU 32 and up unreachable (as they were) does not survive.
+    @Test func linuxDomUWith34VCPUs() throws {
+        let m = try Self.machine([try Self.domain("wide", vcpus: 34)], pcpus: 2)
+        let ready = Self.run(m, until: { m.domainConsoles.output(of: "wide").contains("\n/ # ") }, limit: 4_000_000_000)
+        let boot = m.domainConsoles.output(of: "wide")
+        #expect(ready == nil, "\(boot.suffix(3000))")
+        #expect(boot.contains("smp: Brought up 1 node, 34 CPUs"), "\(boot.suffix(3000))")
+        #expect(boot.contains("CPU33: Booted secondary processor 0x0000000201"), "\(boot.suffix(3000))")
+        #expect(Self.command(m, "wide", "nproc").contains("\n34\r\n"))
+        // The last vCPU took IPIs (SGIs): its column of /proc/interrupts (fields 2-35 are
+        // CPU0-CPU33), summed over the IPI lines.
+        let ipis = Self.command(m, "wide", "awk '/^ *IPI/ {s+=$35} END {print \"last:\" s}' /proc/interrupts")
+        let taken = ipis.components(separatedBy: "last:").last.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
+        #expect(taken > 0, "\(ipis)")
+        print("34 vCPUs: IPIs taken by CPU33: \(taken)")
+    }
+
     @Test func twoLinuxDomUsOnTwoPCPUs() throws {
         let m = try Self.machine([try Self.domain("red", vcpus: 1), try Self.domain("blue", vcpus: 1)], pcpus: 2)
         let both = { ["red", "blue"].allSatisfy { m.domainConsoles.output(of: $0).contains("\n/ # ") } }
@@ -131,7 +150,7 @@ import Hypervisor
     @Test func linuxBootsNextToAHostileDomU() throws {
         let hostile = HostedHypervisorTests.images + "/hostile.img"
         guard FileManager.default.fileExists(atPath: hostile) else { throw LoadError("\(hostile) is missing: run images/build-xenguests.sh") }
-        let bad = DomainConfig(name: "hostile", memoryKiB: 16 << 10, vcpus: 1, kernel: .file(hostile))
+        let bad = DomainConfig(name: "hostile", memoryKiB: 16 << 10, vcpus: 2, kernel: .file(hostile))
         let m = try Self.machine([try Self.domain("deb", vcpus: 1), bad], pcpus: 2)
         let ready = Self.run(m, until: { m.domainConsoles.output(of: "deb").contains("\n/ # ") })
         #expect(ready == nil, "\(m.domainConsoles.output(of: "deb").suffix(2000))")

@@ -73,12 +73,13 @@ import Hypervisor
 
     /// The dom0less host tree: two pCPUs and /chosen domains whose kernels are modules at
     /// `addresses` (`size` bytes each).
-    static func dom0lessTree(addresses: [UInt64], size: UInt64, chosenDomains: Bool = true) -> [UInt8] {
+    static func dom0lessTree(addresses: [UInt64], size: UInt64, chosenDomains: Bool = true, memoryKiB: UInt64 = 16 << 10,
+                             xenBootargs: String = "console=dtuart sched=credit2") -> [UInt8] {
         let domains = zip(["alpha", "beta"], addresses).map { name, a in
             FDTNode(name, properties: [
                 FDTProperty("compatible", string: "xen,domain"),
                 FDTProperty("#address-cells", u32: 2), FDTProperty("#size-cells", u32: 1),
-                FDTProperty("memory", u64: 16 << 10), FDTProperty("cpus", u32: 1), FDTProperty("vpl011"),
+                FDTProperty("memory", u64: memoryKiB), FDTProperty("cpus", u32: 1), FDTProperty("vpl011"),
             ], children: [
                 FDTNode("module@" + String(a, radix: 16), properties: [
                     FDTProperty("compatible", strings: ["multiboot,kernel", "multiboot,module"]),
@@ -90,7 +91,7 @@ import Hypervisor
         let cpus = FDTNode("cpus", properties: [FDTProperty("#address-cells", u32: 1), FDTProperty("#size-cells", u32: 0)],
                            children: (0..<2).map { FDTNode("cpu@\($0)", properties: [FDTProperty("device_type", string: "cpu"),
                                                                                       FDTProperty("reg", u32: UInt32($0))]) })
-        let chosen = FDTNode("chosen", properties: [FDTProperty("xen,xen-bootargs", string: "console=dtuart sched=credit2")],
+        let chosen = FDTNode("chosen", properties: [FDTProperty("xen,xen-bootargs", string: xenBootargs)],
                              children: chosenDomains ? domains : [])
         return DeviceTree(root: FDTNode("", children: [cpus, chosen])).serialize()
     }
@@ -221,6 +222,33 @@ import Hypervisor
         try expectRefused(["run", "--hypervisor", "--config", garbled + "/missing.cfg"], mentioning: "nope.cfg")
         try expectRefused(["run", "--hypervisor", "--config", dir + "/machine.cfg", "--cpus", "1"],
                           mentioning: "--cpus 1 differs from the 2 pCPUs")
+    }
+
+    /// Values that overflowed or hung the parsers: each is one error line naming the key.
+    @Test func valuesPastTheLimits() throws {
+        let dir = try Self.directory([
+            "huge.cfg": Self.domainFile("huge", memory: 18_014_398_509_481_984),
+            "wraps.cfg": Self.domainFile("wraps", memory: 17_592_186_044_416),
+            "many.cfg": Self.domainFile("many", extra: "cpus = \"0-99999999999\""),
+            "pool.cfg": Self.domainFile("pool", extra: "shadow_memory = 0"),
+            "twice.cfg": Array("pcpus = 1\ndomains = [ \"a.cfg\", \"b.cfg\" ]\n".utf8),
+            "a.cfg": Self.domainFile("a", memory: 200 << 10), "b.cfg": Self.domainFile("b", memory: 200 << 10),
+        ])
+        for name in ["huge", "wraps"] {
+            try expectRefused(["run", "--hypervisor", "--config", "\(dir)/\(name).cfg"], mentioning: "\(name).cfg:2:1: memory:", "is outside 1...")
+        }
+        try expectRefused(["run", "--hypervisor", "--config", dir + "/many.cfg"], mentioning: "many.cfg:6:1: cpus:", "0-99999999999")
+        try expectRefused(["run", "--hypervisor", "--config", dir + "/pool.cfg"], mentioning: "pool.cfg:6:1: shadow_memory:")
+        try expectRefused(["run", "--hypervisor", "--config", dir + "/twice.cfg"], mentioning: "need more than 255 GiB of RAM")
+        try Self.requireGuest()
+        let size = UInt64(try Data(contentsOf: URL(fileURLWithPath: Self.hello)).count)
+        let trees = try Self.directory([
+            "memory.dtb": Self.dom0lessTree(addresses: [0x4800_0000], size: size, memoryKiB: 0xffff_ffff_ffff_ffff),
+            "ratelimit.dtb": Self.dom0lessTree(addresses: [0x4800_0000], size: size, xenBootargs: "sched_ratelimit_us=-1"),
+        ])
+        let loader = ["--loader", "\(Self.hello)@0x48000000"]
+        try expectRefused(["run", "--hypervisor", "--dtb", trees + "/memory.dtb"] + loader, mentioning: "/chosen/alpha", "'memory' = 18446744073709551615 KiB is outside")
+        try expectRefused(["run", "--hypervisor", "--dtb", trees + "/ratelimit.dtb"] + loader, mentioning: "sched_ratelimit_us=-1")
     }
 
     @Test func domainsThatDoNotFit() throws {

@@ -9,8 +9,10 @@ import Hypervisor
 @Suite(.serialized) struct HypervisorDemoTests {
     typealias H = HostedHypervisorTests
 
+    /// A domain of test guest `name`; the hostile one has a second vCPU, never started, to
+    /// move an event channel to.
     static func domain(_ name: String, image: String? = nil, mib: UInt64 = 16) throws -> DomainConfig {
-        var d = DomainConfig(name: name, memoryKiB: mib << 10, vcpus: 1, kernel: .file(try H.guest(image ?? name)))
+        var d = DomainConfig(name: name, memoryKiB: mib << 10, vcpus: name == "hostile" ? 2 : 1, kernel: .file(try H.guest(image ?? name)))
         d.vpl011 = true
         return d
     }
@@ -46,6 +48,8 @@ import Hypervisor
     /// The hostile domain either survived its rounds or was crashed alone, with a reason logged.
     func checkHostile(_ m: Machine, _ out: String) {
         guard let hv = m.hypervisor, let h = hv.domains.first(where: { $0.name == "hostile" }) else { return }
+        #expect(out.contains("[hostile] hostile: P2M pool used up after "), "\(out.suffix(3000))")
+        #expect(h.p2mPoolFreePages == 0)
         switch h.state {
         case .shutdown(let r):
             #expect(r == 0, "hostile shut down with \(r)")

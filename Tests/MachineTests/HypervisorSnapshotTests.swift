@@ -258,7 +258,7 @@ import Hypervisor
         let other = try damaged("credit2/1") { s, after in s[after - 3] = UInt8(ascii: "7") }
         try expectRefusedFile(other, { ["run", "--restore", $0] }, mentioning: "found \"credit7/1\" where \"credit2/1\" was expected")
         // A domain id that the configuration does not have.
-        let five = try damaged("domain/2") { s, after in s[after] = 5 }
+        let five = try damaged("domain/3") { s, after in s[after] = 5 }
         try expectRefusedFile(five, { ["run", "--restore", $0] }, mentioning: "hypervisor state: domain 5 (ping) where this configuration has domain 1 (ping)")
     }
 }

@@ -17,7 +17,7 @@ enum LinuxImages {
         }
     }
 
-    static func session(cpus: Int, append: String = "console=ttyAMA0", drive: String? = nil,
+    static func session(cpus: Int, append: String = "console=ttyAMA0", drive: String? = nil, readOnly: Bool = false,
                         gic: Int = 3, compileBlocks: Bool = true) throws -> GuestSession {
         try require()
         var config = MachineConfig()
@@ -25,7 +25,7 @@ enum LinuxImages {
         config.compileBlocks = compileBlocks
         config.gicVersion = gic
         config.ramSize = 1 << 30
-        if let d = drive { config.drives = [Drive(path: d)] }
+        if let d = drive { config.drives = [Drive(path: d, readOnly: readOnly)] }
         var images = BootImages(kernel: kernel)
         images.initrd = initrd
         images.append = append
@@ -90,6 +90,31 @@ func host(_ tool: String, _ args: [String]) throws -> String {
         #expect(s.runToStop() == .poweredOff(status: 0))
         let found = try host("debugfs", ["-R", "cat /guest.txt", disk])
         #expect(found.contains("written-by-the-guest"), "\(found)")
+    }
+
+    /// Code the disk brings in over code that already ran: 32 different programs from the
+    /// ext4 disk, run in turns, with the page cache dropped between turns, so each program's
+    /// text arrives by virtio-blk DMA into pages that held (and hvsim decoded or compiled)
+    /// other programs'. Every program must print its own value each time: DMA forgets the
+    /// decoded code of the pages it fills (Bus.hostWrote), and CTR_EL0 says the guest
+    /// need not invalidate its I-cache.
+    @Test func programsRunFromTheDiskAfterDroppingCaches() throws {
+        // init_on_alloc=0: Debian's kernel zeroes every page it hands out, and those stores
+        // would forget the decoded code before the disk's data arrives.
+        let s = try LinuxImages.session(cpus: 2, append: "console=ttyAMA0 init_on_alloc=0", drive: LinuxImages.disk, readOnly: true)
+        try s.waitFor(LinuxImages.marker)
+        try s.waitFor("# ")
+        _ = try s.command("mount -o ro /dev/vda /mnt")
+        let turns = 12
+        let out = try s.command("for t in $(seq \(turns)); do for i in $(seq 32); do /mnt/bin/p$(( (i * 7 + t * 5) % 32 + 1 )); done; "
+                                + "echo 3 > /proc/sys/vm/drop_caches; done 2>&1 | sort | uniq -c")
+        func value(_ id: UInt64) -> UInt64 { id &* 0x9e37_79b9_7f4a_7c15 ^ id << 17 }
+        var expected = Set<String>()
+        for id in 1...UInt64(32) { expected.insert("\(turns) p\(id)=\(value(id))") }
+        let lines = Set(out.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.contains("=") })
+        #expect(lines == expected, "wrong or missing: \(lines.subtracting(expected).sorted()) \(expected.subtracting(lines).sorted())")
+        s.type("poweroff -f\n")
+        #expect(s.runToStop() == .poweredOff(status: 0))
     }
 
     /// The same kernel on a GICv2 board (`--gic 2`) with two CPUs.

@@ -47,6 +47,11 @@ void fail(const char *what, long v);
 #define EVTCHNOP_alloc_unbound 6
 #define EVTCHNOP_bind_ipi 7
 #define EVTCHNOP_unmask 9
+#define EVTCHNOP_bind_virq 1
+#define EVTCHNOP_bind_vcpu 8
+#define VCPUOP_register_vcpu_info 10
+#define EINVAL 22
+#define ENOMEM 12
 #define GNTTABOP_map_grant_ref 0
 #define GNTTABOP_unmap_grant_ref 1
 #define GNTTABOP_setup_table 2

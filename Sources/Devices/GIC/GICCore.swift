@@ -12,6 +12,8 @@ public final class GICCore {
     public static let spurious: UInt32 = 1023
     /// Priority bits implemented: 5, so priorities are multiples of 8 (ICC_CTLR_EL1.PRIbits = 4).
     static let priorityMask: UInt8 = 0xf8
+    /// A GICv2 names CPUs in 8-bit target lists (GICD_ITARGETSR, GICD_SGIR): 8 at most.
+    public static let maxV2CPUs = 8
 
     public private(set) var cpus: [CPU] = []
     public let cpuCount: Int
@@ -54,7 +56,7 @@ public final class GICCore {
     /// A GIC whose outputs go to `output(cpu, irq, fiq)` instead of CPUs' interrupt lines:
     /// the state of a hypervisor's virtual GIC, whose "CPUs" are a domain's vCPUs.
     public init(cpuCount: Int, lines: Int = 288, v2: Bool = false, output: ((Int, Bool, Bool) -> Void)? = nil) {
-        precondition(lines % 32 == 0 && lines >= 64 && lines <= 1020 && cpuCount >= 1)
+        precondition(lines % 32 == 0 && lines >= 64 && lines <= 1020 && cpuCount >= 1 && (!v2 || cpuCount <= GICCore.maxV2CPUs))
         self.cpuCount = cpuCount
         self.output = output
         self.lines = lines
@@ -110,29 +112,35 @@ public final class GICCore {
         update(intid < 32 ? cpu : nil)
     }
 
-    /// Generates SGI `intid` on each CPU in `targets` (a bit mask), from `source`.
-    /// A write of `v` to ICC_SGI1R_EL1 by CPU `source` (IHI 0069 12.2.22): the SGI INTID
-    /// in bits 27:24; IRM (bit 40) sends to every CPU but the sender, otherwise TargetList
-    /// (15:0) at Aff1-3 = 0 (every CPU here has them zero) and RangeSelector (47:44).
+    /// A write of `v` to ICC_SGI1R_EL1 (or SGI0R, ASGI1R) by CPU `source` (IHI 0069
+    /// 12.2.22): the SGI INTID in bits 27:24; IRM (bit 40) sends to every CPU but the
+    /// sender, otherwise TargetList (15:0) names Aff0 values RangeSelector (47:44) * 16 + n
+    /// in the cluster Aff3.Aff2.Aff1 (55:48, 39:32, 23:16). CPUs are laid out as
+    /// CPUAffinity says, so Aff0 never passes 15 and a nonzero RangeSelector names no CPU.
     public func sendSGI(register v: UInt64, from source: Int) {
         let intid = Int((v >> 24) & 15)
-        let all = UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(cpuCount)) - 1)
         if v & (1 << 40) != 0 {
-            sendSGI(intid, targets: all & ~(1 << UInt32(source)), from: source)
+            for c in 0..<cpuCount where c != source { sendSGI(intid, to: c, from: source) }
             return
         }
-        guard (v >> 16) & 0xff == 0 && (v >> 32) & 0xff == 0 && (v >> 48) & 0xff == 0 else { return }
-        let rs = Int((v >> 44) & 15) * 16
-        guard rs < 32 else { return }
-        sendSGI(intid, targets: UInt32(truncatingIfNeeded: (v & 0xffff) << rs) & all, from: source)
+        guard (v >> 44) & 15 == 0,
+              let first = CPUAffinity.cpu(ofAffinity: (v >> 8) & 0xff00 | (v >> 16) & 0xff_00ff_0000) else { return }
+        for n in 0..<CPUAffinity.clusterSize where v & (1 << n) != 0 && first + n < cpuCount {
+            sendSGI(intid, to: first + n, from: source)
+        }
     }
 
-    public func sendSGI(_ intid: Int, targets mask: UInt32, from source: Int) {
-        for c in 0..<cpuCount where mask & (1 << c) != 0 {
-            latch[slot(c, intid & 15)] = true
-            sgiSource[c * 16 + (intid & 15)] = source
-            update(c)
-        }
+    /// Generates SGI `intid` on each CPU in `targets` (a bit mask of CPUs 0-7, as GICv2's
+    /// GICD_SGIR names them), from `source`.
+    public func sendSGI(_ intid: Int, targets mask: UInt8, from source: Int) {
+        for c in 0..<min(cpuCount, 8) where mask & (1 << c) != 0 { sendSGI(intid, to: c, from: source) }
+    }
+
+    /// Generates SGI `intid` on CPU `c`, from `source`.
+    public func sendSGI(_ intid: Int, to c: Int, from source: Int) {
+        latch[slot(c, intid & 15)] = true
+        sgiSource[c * 16 + (intid & 15)] = source
+        update(c)
     }
 
     // MARK: Priority logic (IHI 0069 4.8)

@@ -97,8 +97,9 @@ public final class GICDistributor: MMIOHandler {
             return
         case R.sgir where !v3:
             // GICv2 software-generated interrupt: TargetListFilter 0 = list, 1 = others, 2 = self.
-            let list = UInt32((value >> 16) & 0xff), all = UInt32((1 << gic.cpuCount) - 1)
-            let mask: UInt32
+            // A GICv2 has at most 8 CPUs (GICCore.maxV2CPUs).
+            let list = UInt8((value >> 16) & 0xff), all = UInt8(truncatingIfNeeded: (1 << gic.cpuCount) - 1)
+            let mask: UInt8
             switch (value >> 24) & 3 {
             case 0: mask = list & all
             case 1: mask = all & ~(1 << cpu)
@@ -113,14 +114,13 @@ public final class GICDistributor: MMIOHandler {
             guard v3 else { return }
             let intid = Int((offset - R.irouter) >> 3)
             guard intid >= 32 && intid < gic.lines else { return }
-            // Only the Aff0 field names a CPU here (Aff1-3 are zero on this board).
             let old = irouter[intid]
             var v = value
             if size == 4 { v = offset & 4 != 0 ? (old & 0xffff_ffff) | value << 32 : (old & ~0xffff_ffff) | value }
             v &= GICDistributor.irouterMask
             irouter[intid] = v
             gic.anyCPU[intid] = v & (1 << 31) != 0
-            gic.route[intid] = v & 0xff_00ff_ff00 != 0 ? Int.max : Int(v & 0xff)
+            gic.route[intid] = CPUAffinity.cpu(ofAffinity: v) ?? Int.max
             gic.update()
             return
         }

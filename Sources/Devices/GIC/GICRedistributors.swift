@@ -35,7 +35,7 @@ public final class GICRedistributors: MMIOHandler {
             case R.iidr: return GICDistributor.implementer
             case R.typer:
                 // Affinity = MPIDR Aff3.Aff2.Aff1.Aff0, processor number, Last for the final frame.
-                let v = UInt64(c) << 32 | UInt64(c) << 8 | (c == gic.cpuCount - 1 ? 0x10 : 0)
+                let v = CPUAffinity.affinity(ofCPU: c) << 32 | UInt64(c) << 8 | (c == gic.cpuCount - 1 ? 0x10 : 0)
                 return size == 8 ? v : UInt64(truncatingIfNeeded: UInt32(truncatingIfNeeded: v))
             case R.typer + 4: return UInt64(c)
             case R.waker: return asleep[c] ? 6 : 0

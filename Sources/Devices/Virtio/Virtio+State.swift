@@ -142,6 +142,7 @@ extension Virtqueue {
             q.ready = ready
             if ready, let p = rings(on: q.bus) {
                 (q.descTable, q.avail, q.used) = (p.0, p.1, p.2)
+                q.usedRange = deviceAddress..<(deviceAddress + SplitRing.usedBytes(size))
             } else {
                 (q.descTable, q.avail, q.used) = (nil, nil, nil)
             }

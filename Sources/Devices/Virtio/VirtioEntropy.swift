@@ -2,7 +2,7 @@ import Emu
 
 /// virtio entropy device (VIRTIO 1.2 §5.4): one request queue whose device-writable buffers are
 /// filled with random bytes. The bytes come from a seeded PRNG, not the host, so that runs
-/// are reproducible (DESIGN.md, "Determinism").
+/// are reproducible (docs/architecture.md, "Determinism and record/replay").
 public final class VirtioEntropy: VirtioDevice {
     /// §5.4.2 virtqueues.
     public enum Queue { public static let request = 0 }

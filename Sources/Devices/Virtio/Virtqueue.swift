@@ -116,6 +116,8 @@ public final class Virtqueue {
     var descTable: UnsafeMutableRawPointer?
     var avail: UnsafeMutableRawPointer?
     var used: UnsafeMutableRawPointer?
+    /// The used ring's guest addresses, as `used` maps them.
+    var usedRange: Range<UInt64> = 0..<0
     var lastAvail: UInt16 = 0
     var usedIndex: UInt16 = 0
     var signalledUsed: UInt16 = 0
@@ -151,6 +153,7 @@ public final class Virtqueue {
             throw VirtioError("queue \(index): ring areas outside guest RAM")
         }
         descTable = d; avail = a; used = u
+        usedRange = deviceAddress..<(deviceAddress + SplitRing.usedBytes(size))   // in RAM: checked above
         // §2.7.8: a fresh ring starts at index 0 on both sides (the driver zeroes it).
         lastAvail = 0; usedIndex = 0; signalledUsed = 0
         ready = true
@@ -189,6 +192,7 @@ public final class Virtqueue {
         lastAvail &+= 1
         if eventIndex, let u = used {   // avail_event (§2.7.10): notify me once past this index
             putLE16(u, Int(SplitRing.usedHeader + SplitRing.usedElementSize * UInt64(size)), lastAvail)
+            wroteUsedRing()
         }
         return try walkChain(head: head)
     }
@@ -264,14 +268,20 @@ public final class Virtqueue {
     // MARK: Used ring (§2.7.8)
 
     /// Returns a chain to the driver with the number of bytes the device wrote into it.
+    /// The device has written its buffers by now: code decoded from them is forgotten
+    /// (Bus.hostWrote), as it is for the used ring.
     public func push(_ chain: DescriptorChain, written: Int) {
         guard ready, let u = used else { return }
+        for b in chain.writable { bus.hostWrote(b.address..<(b.address + UInt64(b.length))) }
         let slot = Int(SplitRing.usedHeader) + Int(SplitRing.usedElementSize) * Int(usedIndex % size)
         putLE32(u, slot, UInt32(chain.head))
         putLE32(u, slot + 4, UInt32(clamping: min(written, chain.writableLength)))
         usedIndex &+= 1
         putLE16(u, 2, usedIndex)
+        wroteUsedRing()
     }
+
+    private func wroteUsedRing() { bus.hostWrote(usedRange) }
 
     /// Whether the driver wants a used-buffer notification for what was pushed since the last
     /// call (§2.7.7 flags, §2.7.10 used_event with VIRTIO_F_EVENT_IDX).

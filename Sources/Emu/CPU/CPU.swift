@@ -1,7 +1,7 @@
 // One A64 processing element. Hot state lives behind unsafe pointers (registers,
 // CPUState, TLB) so the interpreter touches no Swift arrays and no class `var`s.
 
-/// Why `CPU.run` returned to its caller (DESIGN.md: traps are values, not throws).
+/// Why `CPU.run` returned to its caller (docs/architecture.md, "Traps are values").
 public enum Exit: Equatable, Sendable {
     case budget                 // ran the requested number of instructions
     case wfi                    // WFI with nothing pending (PC is past the WFI)
@@ -57,7 +57,7 @@ public final class CPU {
         get { st.pointee.semihosting }
         set { st.pointee.semihosting = newValue }
     }
-    /// EL2 belongs to a hypervisor written in Swift (DESIGN.md, "Hosting the hypervisor"):
+    /// EL2 belongs to a hypervisor written in Swift (docs/architecture.md, "Hosting the hypervisor"):
     /// an exception to EL2 ends `run` with `.hypervisorTrap` instead of entering VBAR_EL2.
     public var hostedEL2: Bool {
         get { st.pointee.hostedEL2 }
@@ -130,7 +130,7 @@ public final class CPU {
         v.initialize(repeating: 0, count: 64)
         st = .allocate(capacity: 1)
         st.initialize(to: CPUState())
-        st.pointee.mpidr = 0x8000_0000 | UInt64(index & 0xff) | (UInt64(index >> 8) << 8)
+        st.pointee.mpidr = CPUAffinity.mpidr(ofCPU: index)
         st.pointee.vmpidrEL2 = st.pointee.mpidr
         st.pointee.vpidrEL2 = st.pointee.midr
         // Aligned to a cache line, so no entry straddles two (TLBEntry).

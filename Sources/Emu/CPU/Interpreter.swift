@@ -1,7 +1,7 @@
 // The interpreter loop. It runs decoded slots of one guest page at a time: a branch
 // inside the page continues in place, anything else goes back to the block boundary
 // where interrupts, the budget and the next code page are looked at. Nothing here
-// allocates, retains, throws or checks array bounds (DESIGN.md, "Hot loop"). Register
+// allocates, retains, throws or checks array bounds (docs/architecture.md, "Hot loop"). Register
 // access (rx, wx) and the integer handlers fused pairs share are in Exec/IntegerOps.swift.
 
 /// The retired-instruction count once slot `cur` has retired, where `mark` (from

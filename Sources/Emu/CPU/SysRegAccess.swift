@@ -14,7 +14,9 @@ public enum IDRegs {
     public static let mmfr0: UInt64 = 0x0000_0000_0010_0022   // 4K/16K/64K, 16-bit ASID, 40-bit PA
     public static let mmfr1: UInt64 = 0x0000_0000_0010_0000   // PAN = 1, 8-bit VMID
     public static let dfr0: UInt64 = 0x0000_0000_0030_5006    // v8 debug, 6 BRPs, 4 WRPs
-    public static let ctr: UInt64 = 0x8444_c004               // 64-byte lines, PIPT I-cache
+    // 64-byte lines, PIPT I-cache; DIC and IDC: instruction fetches see every write with no
+    // cache maintenance (decoded code is forgotten by whoever writes, Bus.hostWrote).
+    public static let ctr: UInt64 = 0xb444_c004
     public static let dczid: UInt64 = 4                       // DC ZVA block: 64 bytes
     public static let clidr: UInt64 = 0x0920_0003             // L1 split I/D only
 }

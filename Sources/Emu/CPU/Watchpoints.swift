@@ -18,9 +18,17 @@ public struct Watchpoint: Hashable, Sendable {
         self.address = address; self.length = max(length, 1); self.kind = kind
     }
 
+    /// The range's last byte; a range that would run past the end of the address space
+    /// ends there.
+    var last: UInt64 {
+        let (end, over) = address.addingReportingOverflow(max(length, 1) - 1)
+        return over ? .max : end
+    }
+
     /// Whether an access of `size` bytes at `va` touches the range in a watched way.
     public func matches(_ va: UInt64, _ size: Int, write: Bool) -> Bool {
-        guard va < address &+ length && address < va &+ UInt64(size) else { return false }
+        let (accessLast, over) = va.addingReportingOverflow(UInt64(max(size, 1)) - 1)
+        guard va <= last && address <= (over ? .max : accessLast) else { return false }
         switch kind {
         case .write: return write
         case .read: return !write
@@ -29,7 +37,7 @@ public struct Watchpoint: Hashable, Sendable {
     }
 
     /// The first and last virtual page the range covers.
-    var pages: ClosedRange<UInt64> { (address & ~0xfff)...((address &+ length &- 1) & ~0xfff) }
+    var pages: ClosedRange<UInt64> { (address & ~0xfff)...(last & ~0xfff) }
 }
 
 /// A watchpoint that stopped an instruction: which one, the accessed address, and whether

@@ -1,5 +1,5 @@
 // The block compiler: a hot block's instructions, as decoded into a code page's slots,
-// compiled to x86-64 (DESIGN.md, "Performance targets"). A region starts where blocks
+// compiled to x86-64 (docs/architecture.md, "The block compiler"). A region starts where blocks
 // start (the interpreter's block boundary) and runs on through the page while its
 // instructions are ones compiled here: integer data processing, loads and stores through
 // the soft TLB's fast path, and branches. Branches within the region jump in the compiled

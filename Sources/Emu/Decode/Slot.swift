@@ -1,5 +1,5 @@
 // The pre-decoded form of one A64 instruction: 16 bytes, filled once per guest page
-// by the decoder and executed many times by the interpreter (DESIGN.md, "Decode").
+// by the decoder and executed many times by the interpreter (docs/architecture.md, "The decode cache").
 
 /// Register operand indices in a slot. 0...30 are X0...X30; the two encodings of
 /// register 31 are resolved at decode time so handlers never test for them.

@@ -19,13 +19,15 @@ public enum EmuError: Error, CustomStringConvertible {
 }
 
 /// The physical address space: RAM banks and MMIO regions. Anything else is unmapped
-/// and an access to it is an external abort (DESIGN.md, "Memory").
+/// and an access to it is an external abort (docs/architecture.md, "The soft TLB").
 public final class Bus {
     // Read on every page walk and slow access: no dynamic exclusivity check (they are only
     // appended to while the machine is built).
     @exclusivity(unchecked) public private(set) var banks: [RAMBank] = []
     struct Region { let base: UInt64; let size: UInt64; let handler: MMIOHandler; let name: String }
     @exclusivity(unchecked) private(set) var regions: [Region] = []
+    /// The machine's decoded and compiled code (it registers itself), for `hostWrote`.
+    weak var codeCache: CodeCache?
 
     public init() {}
 
@@ -124,7 +126,14 @@ public final class Bus {
             if let s = src.baseAddress { (b.host + Int(pa - b.base)).copyMemory(from: s, byteCount: data.count) }
         }
         b.touch(offset: pa - b.base, length: UInt64(data.count))
+        hostWrote(pa..<(pa + UInt64(data.count)))
     }
+
+    /// Host software wrote guest RAM `range` (a device's DMA, the hypervisor, a loader):
+    /// forget what was decoded or compiled from it. Guest stores do this on their own
+    /// path; no guest cache maintenance covers host writes, and CTR_EL0 (DIC = IDC = 1)
+    /// tells guests that none is needed, so every host writer calls this.
+    public func hostWrote(_ range: Range<UInt64>) { codeCache?.hostWrote(range) }
 }
 
 @inline(__always) func loadLE(_ p: UnsafeMutableRawPointer, _ size: Int) -> UInt64 {

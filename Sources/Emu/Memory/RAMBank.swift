@@ -55,7 +55,7 @@ public final class RAMBank {
     /// Sets `length` bytes from `offset` to zero and marks their pages written. Whole host
     /// pages are handed back to the host kernel instead of cleared: they read as zero, and
     /// cost nothing until the guest touches them (a domain's RAM is hundreds of MiB).
-    /// The caller forgets decoded code there (`CodeCache.hostWrote`).
+    /// The caller forgets decoded code there (`Bus.hostWrote`).
     public func zero(offset: UInt64, length: UInt64) {
         guard offset < size, length > 0 else { return }
         let end = offset + min(length, size - offset)

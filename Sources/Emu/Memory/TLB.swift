@@ -86,6 +86,7 @@ public final class CodeCache {
     init(bus: Bus, compiledCodeBytes: Int = 128 << 20) {
         self.bus = bus
         compiler = BlockCompiler(codeBytes: compiledCodeBytes)
+        bus.codeCache = self
     }
 
     deinit { for (_, p) in pages { UnsafeMutableRawPointer(p).deallocate() } }

@@ -14,8 +14,8 @@ extension Stage2 {
             throw StateError("hypervisor state: a stage 2 with VMID \(id) at \(hex(rt)), where this configuration builds VMID \(vmid) at \(hex(root))")
         }
         let t = try r.u64s("stage-2 table frames", max: 1 << 20)
-        guard t.allSatisfy({ $0 & 0xfff == 0 && bus.host($0) != nil }) else {
-            throw StateError("hypervisor state: a stage-2 table frame is not a page of RAM")
+        guard t.allSatisfy({ $0 & 0xfff == 0 && pool.contains($0) }) else {
+            throw StateError("hypervisor state: a stage-2 table frame is not a page of the domain's P2M pool")
         }
         tables = t
     }

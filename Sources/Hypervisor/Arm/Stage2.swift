@@ -13,16 +13,17 @@ public final class Stage2 {
     public static let ipaBits: UInt64 = 39
 
     let bus: Bus
-    let frames: FrameAllocator
+    /// The domain's P2M pool: every table comes from it.
+    let pool: P2MPool
     /// Root table (level 1) machine address.
     public let root: UInt64
     public let vmid: UInt16
     /// Frames of tables below the root, freed with the domain.
     var tables: [UInt64] = []
 
-    public init?(bus: Bus, frames: FrameAllocator, vmid: UInt16) {
-        guard let r = frames.allocate(FrameAllocator.pageSize) else { return nil }
-        self.bus = bus; self.frames = frames; self.vmid = vmid; root = r
+    public init?(bus: Bus, pool: P2MPool, vmid: UInt16) {
+        guard let r = pool.allocate() else { return nil }
+        self.bus = bus; self.pool = pool; self.vmid = vmid; root = r
     }
 
     /// VTTBR_EL2 for this domain.
@@ -44,11 +45,11 @@ public final class Stage2 {
     private func write(_ pa: UInt64, _ v: UInt64) { bus.write(pa, size: 8, value: v) }
 
     /// The table at `level` + 1 under the entry, creating it (or splitting a block) when
-    /// `create`. nil if absent and not created, or out of frames.
+    /// `create`. nil if absent and not created, or the pool is used up.
     private func nextTable(_ entry: UInt64, level: Int, create: Bool) -> UInt64? {
         let d = read(entry)
         if d & 3 == 3 { return d & 0x0000_ffff_ffff_f000 }
-        guard create, let t = frames.allocate(FrameAllocator.pageSize) else { return nil }
+        guard create, let t = pool.allocate() else { return nil }
         tables.append(t)
         if d & 3 == 1 {
             // Split a block into the next level's entries, same attributes.
@@ -62,9 +63,8 @@ public final class Stage2 {
     }
 
     /// Maps `size` bytes of IPA space at `ipa` to machine `pa` (both page aligned),
-    /// with 2 MiB blocks where alignment allows. False if out of frames or the range
-    /// leaves the IPA space.
-    @discardableResult
+    /// with 2 MiB blocks where alignment allows. False if the pool has no table for it
+    /// (what was mapped before that stays) or the range leaves the IPA space.
     public func map(ipa: UInt64, pa: UInt64, size: UInt64, kind: Kind) -> Bool {
         guard ipa & 0xfff == 0, pa & 0xfff == 0, ipa + size <= 1 << Stage2.ipaBits else { return false }
         let attrs = Stage2.leafAttributes(kind)
@@ -88,12 +88,15 @@ public final class Stage2 {
     }
 
     /// Removes the mapping of the 4 KiB page at `ipa` (splitting a block if needed).
-    public func unmap(ipa: UInt64) {
+    /// False if a block had to be split and the pool has no table for it.
+    public func unmap(ipa: UInt64) -> Bool {
         guard ipa < 1 << Stage2.ipaBits,
-              let l2t = nextTable(entryAddress(root, ipa, level: 1), level: 1, create: false) else { return }
+              let l2t = nextTable(entryAddress(root, ipa, level: 1), level: 1, create: false) else { return true }
         let l2 = entryAddress(l2t, ipa, level: 2)
-        guard read(l2) & 1 != 0, let l3t = nextTable(l2, level: 2, create: true) else { return }
+        guard read(l2) & 1 != 0 else { return true }
+        guard let l3t = nextTable(l2, level: 2, create: true) else { return false }
         write(entryAddress(l3t, ipa, level: 3), 0)
+        return true
     }
 
     /// The machine address and kind of the page holding `ipa`, by a software walk.
@@ -114,8 +117,8 @@ public final class Stage2 {
 
     /// Gives the table frames back (the domain is destroyed).
     public func release() {
-        for t in tables { frames.release(t, FrameAllocator.pageSize) }
+        for t in tables { pool.release(t) }
         tables = []
-        frames.release(root, FrameAllocator.pageSize)
+        pool.release(root)
     }
 }

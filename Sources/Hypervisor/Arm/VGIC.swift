@@ -64,7 +64,7 @@ final class VGIC {
     func setLevel(_ intid: Int, _ high: Bool) { core.setLine(intid, high) }
 
     /// ICC_SGI1R_EL1 written by vCPU `from` (trapped by HCR_EL2.IMO): the same fields as
-    /// on hardware (IHI 0069 ICC_SGI1R_EL1); vCPU n has affinity 0.0.0.n.
+    /// on hardware (IHI 0069 ICC_SGI1R_EL1), vCPUs laid out as CPUAffinity says.
     func sendSGI(_ v: UInt64, from: Int) { core.sendSGI(register: v, from: from) }
 
     /// Whether vCPU `vcpu` has an interrupt waiting, in the distributor or its list registers.

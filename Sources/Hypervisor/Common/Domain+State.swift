@@ -5,7 +5,7 @@ import Emu
 /// root) must match, and what changes as it runs is overwritten.
 extension Domain {
     func save(_ w: inout StateWriter) {
-        w.section("domain/2")
+        w.section("domain/3")
         w.int(id); w.string(name)
         switch state {
         case .running: w.u8(0)
@@ -26,6 +26,7 @@ extension Domain {
         w.u64(vmAssist)
         for l in [messageLimit, consoleLimit] { w.u64(l.credit); w.u64(l.last); w.u64(l.missed) }
         w.u64s(consoleLine.map(UInt64.init))
+        p2m.pool.save(&w)
         p2m.save(&w)
         events.save(&w)
         grants.save(&w)
@@ -37,7 +38,7 @@ extension Domain {
     }
 
     func restore(_ r: inout StateReader, pcpus: Int) throws {
-        try r.section("domain/2")
+        try r.section("domain/3")
         let savedID = try r.int(), savedName = try r.string()
         guard savedID == id, savedName == name else {
             throw StateError("hypervisor state: domain \(savedID) (\(savedName.prefix(40))) where this configuration has domain \(id) (\(name))")
@@ -74,6 +75,7 @@ extension Domain {
         }
         let line = try r.u64s("console line", max: GuestLog.lineLength)
         guard line.count <= GuestLog.lineLength else { throw fail("console line too long") }
+        try p2m.pool.restore(&r)
         try p2m.restore(&r)
         try events.restore(&r)
         try grants.restore(&r, bus: bus)
@@ -117,7 +119,9 @@ extension VCPU {
         let ticks = try r.u64()
         let ctx = try VCPUContext(from: &r)
         let info = try r.optionalU64()
-        if let a = info, domain.bus.host(a) == nil { throw StateError("hypervisor state: d\(domain.id)v\(id)'s vcpu_info \(hex(a)) is not in RAM") }
+        if let a = info, domain.bus.host(a) == nil || a % 8 != 0 || a & 0xfff > 0x1000 - UInt64(XenABI.Layout.vcpuInfoSize) {
+            throw StateError("hypervisor state: d\(domain.id)v\(id)'s vcpu_info \(hex(a)) is not an aligned place in RAM")
+        }
         let polls = try r.bool()
         let ports = try r.u64s("polled ports", max: 128)
         guard ports.count <= 128, ports.allSatisfy({ $0 < UInt64(domain.events.ports.count) }) else {

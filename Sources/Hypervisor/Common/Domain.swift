@@ -18,6 +18,8 @@ public final class Domain {
     public internal(set) var state: State = .running
     public internal(set) var vcpus: [VCPU] = []
     let p2m: Stage2
+    /// Pages left in its P2M pool (P2MPool).
+    public var p2mPoolFreePages: Int { p2m.pool.freePages }
     let bus: Bus
     /// The machine memory behind guest RAM: (guest base, machine base, size).
     let ram: [(gpa: UInt64, pa: UInt64, size: UInt64)]

@@ -18,37 +18,42 @@ extension HostedHypervisor {
         guard bytes >= 2 << 20, bytes % FrameAllocator.blockSize == 0 else {
             throw fail("memory must be a multiple of 2 MiB and at least 2 MiB")
         }
-        guard bytes <= frames.freeBytes else {
-            throw fail("needs \(bytes >> 20) MiB of RAM, the machine has \(frames.freeBytes >> 20) MiB free (raise --ram)")
+        let poolBytes = cfg.p2mPoolBytes
+        guard bytes + poolBytes <= frames.freeBytes else {
+            throw fail("needs \(bytes >> 20) MiB of RAM and a \(poolBytes >> 20) MiB P2M pool, the machine has \(frames.freeBytes >> 20) MiB free (raise --ram)")
         }
-        let vmid = nextVMID
-        guard let p2m = Stage2(bus: bus, frames: frames, vmid: vmid),
-              let shared = frames.allocate(FrameAllocator.pageSize) else { throw fail("out of machine memory") }
-        nextVMID += 1
-        var ram: [(gpa: UInt64, pa: UInt64, size: UInt64)] = []
+        // RAM first, in 2 MiB-aligned pieces (so the stage 2 uses block mappings), then
+        // the pool, which the stage 2 and every frame the hypervisor keeps for the domain
+        // come from.
+        var pieces: [(gpa: UInt64, pa: UInt64, size: UInt64)] = []
         for bank in XenGuestLayout.ramBanks(bytes: bytes) {
-            // In 2 MiB-aligned pieces, so the stage 2 uses block mappings.
             var off: UInt64 = 0
             while off < bank.size {
                 var chunk = bank.size - off
                 var pa: UInt64? = nil
-                while chunk >= FrameAllocator.blockSize {
+                while true {
                     if let a = frames.allocate(chunk, alignment: FrameAllocator.blockSize) { pa = a; break }
+                    if chunk == FrameAllocator.blockSize { break }
                     chunk = max(chunk / 2 & ~(FrameAllocator.blockSize - 1), FrameAllocator.blockSize)
-                    if chunk == FrameAllocator.blockSize, frames.allocate(chunk, alignment: chunk) == nil { break }
                 }
                 guard let base = pa else { throw fail("out of machine memory") }
-                guard p2m.map(ipa: bank.base + off, pa: base, size: chunk, kind: .ram) else { throw fail("out of machine memory for its stage 2") }
-                ram.append((bank.base + off, base, chunk))
+                pieces.append((bank.base + off, base, chunk))
                 off += chunk
             }
         }
+        let vmid = nextVMID
+        guard let pool = P2MPool(frames: frames, bytes: poolBytes) else { throw fail("out of machine memory for its P2M pool") }
+        guard let p2m = Stage2(bus: bus, pool: pool, vmid: vmid), let shared = pool.allocate(),
+              pieces.allSatisfy({ p2m.map(ipa: $0.gpa, pa: $0.pa, size: $0.size, kind: .ram) }) else {
+            throw fail("its \(poolBytes >> 20) MiB P2M pool cannot hold its stage 2 (raise xen,domain-p2m-mem-mb or shadow_memory)")
+        }
+        nextVMID += 1
         let now = pcpus[0].now
-        let d = Domain(id: domains.count + 1, config: cfg, p2m: p2m, bus: bus, ram: ram,
+        let d = Domain(id: domains.count + 1, config: cfg, p2m: p2m, bus: bus, ram: pieces,
                        sharedInfoFrame: shared, counterOffset: now)
         d.pages = bytes / 0x1000
         d.events = EventChannels(vcpus: cfg.vcpus)
-        d.grants = GrantTable(frames: frames)
+        d.grants = GrantTable(pool: pool)
         _ = d.grants.frame(0)
         d.vgic.onPending = { [unowned self, unowned d] i in self.interruptArrived(d.vcpus[i]) }
         if cfg.vpl011 {

@@ -35,10 +35,28 @@ public struct DomainConfig: Sendable, Equatable {
     /// pCPU (`cap`, 0 = no cap).
     public var weight: Int = 256
     public var cap: Int = 0
+    /// The P2M pool in MiB (dom0less `xen,domain-p2m-mem-mb`, xl.cfg `shadow_memory`);
+    /// nil for Xen's default (P2MPool.defaultMiB).
+    public var p2mPoolMiB: UInt64? = nil
+
+    /// The P2M pool's size in bytes.
+    public var p2mPoolBytes: UInt64 {
+        (p2mPoolMiB ?? P2MPool.defaultMiB(memoryKiB: memoryKiB, vcpus: vcpus)) << 20
+    }
 
     public init(name: String, memoryKiB: UInt64, vcpus: Int, kernel: ImageSource) {
         self.name = name; self.memoryKiB = memoryKiB; self.vcpus = vcpus; self.kernel = kernel
     }
+
+    // The limits every configuration source checks (xl.cfg, dom0less trees, the machine
+    // file), so a value out of range is refused where it was written.
+
+    /// vCPUs per domain (Xen on Arm's GUEST_MAX_VCPUS).
+    public static let vcpuRange = 1...XenGuestLayout.maxVCPUs
+    /// Guest RAM in KiB: at least one page, at most what the guest's two RAM banks hold.
+    public static let memoryKiBRange: ClosedRange<UInt64> = 4...((XenGuestLayout.ram0Size + XenGuestLayout.ram1Size) >> 10)
+    /// The P2M pool in MiB: room for a root table at least, at most what the board's RAM holds.
+    public static let p2mPoolMiBRange: ClosedRange<UInt64> = 1...(255 << 10)
 }
 
 /// The whole hosted-hypervisor setup: how many pCPUs, which scheduler, which domains.
@@ -51,6 +69,9 @@ public struct HypervisorConfig: Sendable, Equatable {
     public var pcpusPerRunqueue: Int? = nil
     /// Xen's `sched_ratelimit_us` (default 1000; 0 turns rate limiting off).
     public var ratelimitMicroseconds: Int = 1000
+    public static let ratelimitRange = 0...1_000_000
+    /// pCPU numbers a configuration may name (CPU lists, `pcpus`).
+    public static let pcpuRange = 1...128
 
     public init(pcpus: Int, scheduler: SchedulerKind = .credit2, domains: [DomainConfig]) {
         self.pcpus = pcpus; self.scheduler = scheduler; self.domains = domains

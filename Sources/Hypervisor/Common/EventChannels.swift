@@ -52,8 +52,11 @@ extension HostedHypervisor {
         return s
     }
 
+    /// A word of guest memory the hypervisor is about to change (shared_info, vcpu_info):
+    /// whatever was decoded from it is forgotten first (Bus.hostWrote).
     private func word(_ pa: UInt64) -> UnsafeMutablePointer<UInt64>? {
-        bus.host(pa)?.assumingMemoryBound(to: UInt64.self)
+        memoryWritten(pa..<(pa + 8))
+        return bus.host(pa)?.assumingMemoryBound(to: UInt64.self)
     }
 
     func upcallPending(_ v: VCPU) -> Bool {
@@ -84,6 +87,7 @@ extension HostedHypervisor {
         if sel.pointee & (1 << UInt64(w)) != 0 { return }
         sel.pointee |= 1 << UInt64(w)
         if h.load(as: UInt8.self) != 0 { return }
+        memoryWritten(a..<(a + 1))
         h.storeBytes(of: 1, as: UInt8.self)
         inject(v, XenGuestLayout.eventChannelPPI)
         wakePoller(v)
@@ -193,7 +197,9 @@ extension HostedHypervisor {
                 r.events.ports[Int(rp)].binding = .unbound(remote: d.id)
             }
         case .virq(let n):
-            ev.virqs[ev.ports[Int(port)].vcpu][Int(n)] = 0
+            // Bound on one vCPU, perhaps notifying another since (bind_vcpu): the table
+            // entry is wherever it names this port, as Xen's evtchn_close looks for it.
+            for i in ev.virqs.indices where ev.virqs[i][Int(n)] == port { ev.virqs[i][Int(n)] = 0 }
         default: break
         }
         ev.ports[Int(port)] = EventChannels.Port()

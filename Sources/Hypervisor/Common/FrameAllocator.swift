@@ -9,8 +9,6 @@ public final class FrameAllocator {
     public static let blockSize: UInt64 = 0x20_0000
 
     let bus: Bus
-    /// Told of every range the allocator zeroes (so decoded code there is forgotten).
-    var written: (Range<UInt64>) -> Void = { _ in }
     /// Free machine ranges, sorted by address, page aligned.
     var free: [Range<UInt64>]
 
@@ -56,7 +54,7 @@ public final class FrameAllocator {
             guard let b = bus.bank(pa) else { return }
             let n = min(base + size, b.base + b.size) - pa
             b.zero(offset: pa - b.base, length: n)
-            written(pa..<(pa + n))
+            bus.hostWrote(pa..<(pa + n))       // decoded code there is forgotten
             pa += n
         }
     }

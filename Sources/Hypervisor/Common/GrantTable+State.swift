@@ -15,8 +15,8 @@ extension GrantTable {
 
     func restore(_ r: inout StateReader, bus: Bus) throws {
         let f = try r.u64s("grant-table frames", max: GrantTable.maxFrames)
-        guard f.allSatisfy({ $0 & 0xfff == 0 && bus.host($0) != nil }) else {
-            throw StateError("hypervisor state: a grant-table frame is not a page of RAM")
+        guard f.allSatisfy({ $0 & 0xfff == 0 && pool.contains($0) }) else {
+            throw StateError("hypervisor state: a grant-table frame is not a page of the domain's P2M pool")
         }
         var m: [UInt32: (domain: Int, ref: UInt32, gpa: UInt64, readonly: Bool)] = [:]
         for _ in 0..<(try r.count("grant mappings", max: 1 << 20)) {

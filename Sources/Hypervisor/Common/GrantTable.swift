@@ -11,19 +11,20 @@ final class GrantTable {
     static let permitAccess: UInt16 = 1, readonly: UInt16 = 1 << 2, reading: UInt16 = 1 << 3, writing: UInt16 = 1 << 4
     static let mapHost: UInt32 = 1 << 1, mapReadonly: UInt32 = 1 << 2
 
-    let frames: FrameAllocator
+    /// The domain's P2M pool, which the table's frames come from.
+    let pool: P2MPool
     var tableFrames: [UInt64] = []
     /// Mappings this domain made: handle → (granting domain, ref, guest address, readonly).
     var maps: [UInt32: (domain: Int, ref: UInt32, gpa: UInt64, readonly: Bool)] = [:]
     var nextHandle: UInt32 = 1
 
-    init(frames: FrameAllocator) { self.frames = frames }
+    init(pool: P2MPool) { self.pool = pool }
 
     /// Machine address of table frame `i`, growing the table up to it.
     func frame(_ i: Int) -> UInt64? {
         guard i >= 0 && i < GrantTable.maxFrames else { return nil }
         while tableFrames.count <= i {
-            guard let f = frames.allocate(FrameAllocator.pageSize) else { return nil }
+            guard let f = pool.allocate() else { return nil }
             tableFrames.append(f)
         }
         return tableFrames[i]
@@ -38,7 +39,7 @@ final class GrantTable {
     }
 
     func release() {
-        for f in tableFrames { frames.release(f, FrameAllocator.pageSize) }
+        for f in tableFrames { pool.release(f) }
         tableFrames = []
     }
 }

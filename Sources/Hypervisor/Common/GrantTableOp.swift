@@ -67,7 +67,9 @@ extension HostedHypervisor {
         if st == .okay {
             for i in 0..<UInt64(n) {
                 let gfn = XenGuestLayout.grantTableBase >> 12 + i
-                d.p2m.map(ipa: gfn << 12, pa: d.grants.tableFrames[Int(i)], size: 0x1000, kind: .ram)
+                guard d.p2m.map(ipa: gfn << 12, pa: d.grants.tableFrames[Int(i)], size: 0x1000, kind: .ram) else {
+                    stage2Changed(); return XenABI.Errno.ENOMEM.result
+                }
                 guard g.put64(gfn, at: list &+ i * 8) else { stage2Changed(); return XenABI.Errno.EFAULT.result }
             }
             stage2Changed()
@@ -81,7 +83,7 @@ extension HostedHypervisor {
 
     /// The granting domain's entry for `ref` if it grants `to` access; its frame's
     /// machine address and whether the grant is read-only.
-    private func granted(_ granter: Domain, ref: UInt32, to grantee: Domain) -> (entry: UnsafeMutableRawPointer, pa: UInt64, readonly: Bool)? {
+    private func granted(_ granter: Domain, ref: UInt32, to grantee: Domain) -> (entry: UnsafeMutableRawPointer, entryPA: UInt64, pa: UInt64, readonly: Bool)? {
         guard let e = granter.grants.entry(ref), let h = bus.host(e) else { return nil }
         let flags = h.load(as: UInt16.self), domid = h.load(fromByteOffset: 2, as: UInt16.self)
         let frame = UInt64(h.load(fromByteOffset: 4, as: UInt32.self))
@@ -89,7 +91,7 @@ extension HostedHypervisor {
         // read-only), nor shared_info or grant-table frames (Xen: the page's owner).
         guard flags & 3 == GrantTable.permitAccess, Int(domid) == grantee.id,
               let (pa, _) = granter.p2m.lookup(frame << 12), ownsRAM(granter, pa) else { return nil }
-        return (h, pa, flags & GrantTable.readonly != 0)
+        return (h, e, pa, flags & GrantTable.readonly != 0)
     }
 
     /// struct gnttab_map_grant_ref { uint64_t host_addr; uint32_t flags; grant_ref_t ref;
@@ -101,13 +103,16 @@ extension HostedHypervisor {
         }
         guard flags & GrantTable.mapHost != 0, gpa & 0xfff == 0, gpa < 1 << Stage2.ipaBits,
               d.p2m.lookup(gpa) == nil else { return putStatus(.badVirtAddr, g, at: a &+ 18) }
-        guard let (entry, pa, grantRO) = granted(granter, ref: ref, to: d) else { return putStatus(.badGntref, g, at: a &+ 18) }
+        guard let (entry, entryPA, pa, grantRO) = granted(granter, ref: ref, to: d) else { return putStatus(.badGntref, g, at: a &+ 18) }
         let readonly = flags & GrantTable.mapReadonly != 0
         guard readonly || !grantRO else { return putStatus(.permissionDenied, g, at: a &+ 18) }
+        defer { stage2Changed() }
+        guard d.p2m.map(ipa: gpa, pa: pa, size: 0x1000, kind: readonly ? .readOnly : .ram) else {
+            return putStatus(.generalError, g, at: a &+ 18)    // its P2M pool is used up (as Xen)
+        }
         let f = entry.load(as: UInt16.self)
         entry.storeBytes(of: f | (readonly ? GrantTable.reading : GrantTable.reading | GrantTable.writing), as: UInt16.self)
-        d.p2m.map(ipa: gpa, pa: pa, size: 0x1000, kind: readonly ? .readOnly : .ram)
-        stage2Changed()
+        memoryWritten(entryPA..<(entryPA + 2))
         let handle = d.grants.nextHandle
         d.grants.nextHandle &+= 1
         d.grants.maps[handle] = (granter.id, ref, gpa, readonly)
@@ -119,13 +124,15 @@ extension HostedHypervisor {
     private func unmapGrant(_ d: Domain, at a: UInt64, _ g: GuestVirtual) -> Bool {
         guard let gpa = g.u64(a), let handle = g.u32(a &+ 16) else { return false }
         guard let m = d.grants.maps[handle], m.gpa == gpa else { return putStatus(.badHandle, g, at: a &+ 20) }
+        // A grant is mapped as a page of its own: nothing to split, so this cannot fail.
+        guard d.p2m.unmap(ipa: gpa) else { return putStatus(.generalError, g, at: a &+ 20) }
         d.grants.maps[handle] = nil
-        d.p2m.unmap(ipa: gpa)
         stage2Changed()
         let stillMapped = d.grants.maps.values.contains { $0.domain == m.domain && $0.ref == m.ref }
         if !stillMapped, let granter = domain(id: m.domain),
            let e = granter.grants.entry(m.ref), let h = bus.host(e) {
             h.storeBytes(of: h.load(as: UInt16.self) & ~(GrantTable.reading | GrantTable.writing), as: UInt16.self)
+            memoryWritten(e..<(e + 2))
         }
         return putStatus(.okay, g, at: a &+ 20)
     }
@@ -142,7 +149,7 @@ extension HostedHypervisor {
             let dom = domain(domid, caller: d)
             guard let owner = dom, owner.state == .running else { return (0, .badDomain) }
             if isGref {
-                guard let (_, pa, ro) = granted(owner, ref: UInt32(truncatingIfNeeded: ref), to: d) else {
+                guard let (_, _, pa, ro) = granted(owner, ref: UInt32(truncatingIfNeeded: ref), to: d) else {
                     return (0, .badGntref)
                 }
                 if write && ro { return (0, .permissionDenied) }

@@ -1,7 +1,7 @@
 import Emu
 import Devices
 
-/// The Swift hypervisor hosted as the emulated machine's EL2 (DESIGN.md, "Hosting the
+/// The Swift hypervisor hosted as the emulated machine's EL2 (docs/architecture.md, "Hosting the
 /// hypervisor"). The machine runs its pCPUs; whenever one traps to EL2 the machine calls
 /// `handleTrap`, and the hypervisor edits the vCPU state, its stage 2 and the GIC list
 /// registers, schedules, and returns to a guest with an ERET — or leaves the pCPU idle
@@ -26,8 +26,8 @@ public final class HostedHypervisor {
     let ticksPerSecond: UInt64
     /// Output of a domain's console (vpl011, console_io), or of the hypervisor (nil).
     public var consoleOutput: (Domain?, [UInt8]) -> Void = { _, _ in }
-    /// The hypervisor wrote machine memory (decoded code there must be dropped).
-    public var memoryWritten: (Range<UInt64>) -> Void = { _ in }
+    /// The hypervisor wrote machine memory: decoded code there is dropped (Bus.hostWrote).
+    func memoryWritten(_ range: Range<UInt64>) { bus.hostWrote(range) }
     /// Sees every hypercall: pCPU, vCPU, hypercall number, first argument, result (tracing).
     public var onHypercall: ((Int, VCPU, UInt64, UInt64, UInt64) -> Void)? = nil
     /// Sees every context switch on a pCPU: the vCPU leaving and the one entering (tracing).
@@ -59,7 +59,6 @@ public final class HostedHypervisor {
         self.ticksPerSecond = ticksPerSecond
         pcpus = cpus.map { PCPU(index: $0.index, cpu: $0) }
         scheduler = makeScheduler(for: config)
-        frames.written = { [unowned self] in self.memoryWritten($0) }
     }
 
     func say(_ s: String) {

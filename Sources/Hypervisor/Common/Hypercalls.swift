@@ -106,13 +106,15 @@ extension HostedHypervisor {
             guard let b = g.read(arg, count: 16) else { return XenABI.Errno.EFAULT.result }
             let gfn = le(Array(b[0..<8])), offset = le(Array(b[8..<12]))
             guard t.vcpuInfo == nil else { return XenABI.Errno.EINVAL.result }
-            guard offset + UInt64(XenABI.Layout.vcpuInfoSize) <= 0x1000, gfn < 1 << 27,
+            // Within one page and aligned for its 64-bit fields, which are read in place.
+            guard offset + UInt64(XenABI.Layout.vcpuInfoSize) <= 0x1000, offset % 8 == 0, gfn < 1 << 27,
                   let (pa, writable) = d.p2m.lookup(gfn << 12), writable else { return XenABI.Errno.EINVAL.result }
             // The new vcpu_info starts with what the legacy one held (Xen's map_vcpu_info).
             let old = legacyVCPUInfo(t)
             let new = pa + offset
             if let o = old, let src = bus.host(o), let dst = bus.host(new) {
                 dst.copyMemory(from: src, byteCount: XenABI.Layout.vcpuInfoSize)
+                memoryWritten(new..<(new + UInt64(XenABI.Layout.vcpuInfoSize)))
             }
             t.vcpuInfo = new
             if upcallPending(t) { inject(t, XenGuestLayout.eventChannelPPI) }

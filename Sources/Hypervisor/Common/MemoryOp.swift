@@ -32,16 +32,17 @@ extension HostedHypervisor {
         case XenABI.Memory.spaceSharedInfo:
             guard idx == 0 else { return XenABI.Errno.EINVAL.result }
             frame = d.sharedInfoFrame
-            d.sharedInfo = frame
         case XenABI.Memory.spaceGrantTable:
             // v1 has no status frames (XENMAPIDX_grant_table_status); Int(idx) must not trap.
-            guard idx < UInt64(GrantTable.maxFrames), let f = d.grants.frame(Int(idx)) else { return XenABI.Errno.EINVAL.result }
+            guard idx < UInt64(GrantTable.maxFrames) else { return XenABI.Errno.EINVAL.result }
+            guard let f = d.grants.frame(Int(idx)) else { return XenABI.Errno.ENOMEM.result }   // its P2M pool is used up
             frame = f
         default:
             return XenABI.Errno.ENOSYS.result
         }
-        d.p2m.map(ipa: gpfn << 12, pa: frame, size: 0x1000, kind: .ram)
-        stage2Changed()
+        defer { stage2Changed() }   // a failed map may have left a table or a split behind
+        guard d.p2m.map(ipa: gpfn << 12, pa: frame, size: 0x1000, kind: .ram) else { return XenABI.Errno.ENOMEM.result }
+        if space == XenABI.Memory.spaceSharedInfo { d.sharedInfo = frame }
         return 0
     }
 
@@ -71,20 +72,28 @@ extension HostedHypervisor {
             if cmd == XenABI.Memory.decreaseReservation {
                 // Only the domain's own RAM goes (not grant mappings, shared_info or grant
                 // frames); its frames wait in the domain's pool for populate_physmap.
+                // A block split that the P2M pool cannot hold ends the request there.
+                var split = true
                 for i in 0..<pages {
                     guard let (pa, _) = d.p2m.lookup(ipa + i * 0x1000), ownsRAM(d, pa) else { continue }
-                    d.p2m.unmap(ipa: ipa + i * 0x1000)
+                    guard d.p2m.unmap(ipa: ipa + i * 0x1000) else { split = false; break }
                     d.freedFrames.append(pa)
                     d.pages -= 1
                 }
+                guard split else { break }
             } else {
                 guard d.pages + pages <= d.maxPages else { break }
                 if pages == 1, let pa = d.freedFrames.popLast() {
                     frames.zero(pa, 0x1000)
-                    d.p2m.map(ipa: ipa, pa: pa, size: 0x1000, kind: .ram)
+                    guard d.p2m.map(ipa: ipa, pa: pa, size: 0x1000, kind: .ram) else { d.freedFrames.append(pa); break }
                 } else {
                     guard let pa = frames.allocate(pages * 0x1000, alignment: pages * 0x1000) else { break }
-                    d.p2m.map(ipa: ipa, pa: pa, size: pages * 0x1000, kind: .ram)
+                    guard d.p2m.map(ipa: ipa, pa: pa, size: pages * 0x1000, kind: .ram) else {
+                        // Unmapped again what was mapped of it before the pool ran out.
+                        for i in 0..<pages where d.p2m.lookup(ipa + i * 0x1000)?.pa == pa + i * 0x1000 { _ = d.p2m.unmap(ipa: ipa + i * 0x1000) }
+                        frames.release(pa, pages * 0x1000)
+                        break
+                    }
                     d.extraFrames.append((pa, pages * 0x1000))
                 }
                 d.pages += pages

@@ -90,6 +90,7 @@ extension HostedHypervisor {
     func registerRunstateArea(_ t: VCPU, caller v: VCPU, arg: UInt64, _ g: GuestVirtual) -> UInt64 {
         guard let va = g.u64(arg) else { return XenABI.Errno.EFAULT.result }
         guard va != 0 else { t.runstateArea = nil; return 0 }              // a null handle: no area
+        guard va % 8 == 0 else { return XenABI.Errno.EINVAL.result }        // its 64-bit fields' alignment
         t.runstateArea = RunstateArea(va: va)
         var info = t.runstate
         if t !== v {

@@ -36,8 +36,9 @@ public final class VCPU {
     /// Whether the scheduler may run it.
     public var runnable: Bool { online && !blocked && domain.state == .running }
 
-    /// The MPIDR the guest sees (VMPIDR_EL2): affinity 0.0.0.id, as the vGIC routes by.
-    var mpidr: UInt64 { 0x8000_0000 | UInt64(id) }
+    /// The MPIDR the guest sees (VMPIDR_EL2), in Xen's layout (CPUAffinity), as the vGIC
+    /// routes by.
+    var mpidr: UInt64 { CPUAffinity.mpidr(ofCPU: id) }
 }
 
 extension HostedHypervisor {

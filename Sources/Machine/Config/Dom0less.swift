@@ -37,7 +37,12 @@ public enum Dom0less {
                 guard let k = SchedulerKind(rawValue: kv[1]) else { throw ConfigError("/chosen", "xen,xen-bootargs: sched=\(kv[1]) is not supported") }
                 config.scheduler = k
             case "credit2_runqueue": config.pcpusPerRunqueue = ["cpu", "core"].contains(kv[1]) ? 1 : nil
-            case "sched_ratelimit_us": config.ratelimitMicroseconds = Int(kv[1]) ?? config.ratelimitMicroseconds
+            case "sched_ratelimit_us":
+                let rr = HypervisorConfig.ratelimitRange
+                guard let r = Int(kv[1]), rr.contains(r) else {
+                    throw ConfigError("/chosen", "xen,xen-bootargs: sched_ratelimit_us=\(kv[1]) is not a number in \(rr.lowerBound)...\(rr.upperBound)")
+                }
+                config.ratelimitMicroseconds = r
             default: continue
             }
         }
@@ -59,10 +64,12 @@ public enum Dom0less {
         func fail(_ message: String) -> ConfigError { ConfigError(path, message) }
         guard let memory = node.property("memory") else { throw fail("missing 'memory' (KiB, a 64-bit value)") }
         guard let kib = memory.u64 else { throw fail("'memory' must be a 64-bit value (two cells), found \(memory.value.count) bytes") }
-        guard kib > 0 else { throw fail("'memory' must not be 0") }
+        let mr = DomainConfig.memoryKiBRange
+        guard mr.contains(kib) else { throw fail("'memory' = \(kib) KiB is outside \(mr.lowerBound)...\(mr.upperBound) KiB") }
         guard let cpusProperty = node.property("cpus") else { throw fail("missing 'cpus' (the number of vCPUs)") }
         guard let vcpus = cpusProperty.u32 else { throw fail("'cpus' must be one cell") }
-        guard (1...128).contains(vcpus) else { throw fail("'cpus' = \(vcpus) is outside 1...128") }
+        let vr = DomainConfig.vcpuRange
+        guard vr.contains(Int(vcpus)) else { throw fail("'cpus' = \(vcpus) is outside \(vr.lowerBound)...\(vr.upperBound)") }
         guard let ac = node.property("#address-cells")?.u32, let sc = node.property("#size-cells")?.u32 else {
             throw fail("missing '#address-cells' or '#size-cells' (the modules' 'reg' needs both)")
         }
@@ -96,6 +103,13 @@ public enum Dom0less {
         d.ramdisk = ramdisk
         d.bootargs = bootargs
         d.vpl011 = node.property("vpl011") != nil
+        if let p = node.property("xen,domain-p2m-mem-mb") {
+            let r = DomainConfig.p2mPoolMiBRange
+            guard let mib = p.u32, r.contains(UInt64(mib)) else {
+                throw fail("'xen,domain-p2m-mem-mb' must be one cell in \(r.lowerBound)...\(r.upperBound) (MiB)")
+            }
+            d.p2mPoolMiB = UInt64(mib)
+        }
         return d
     }
 

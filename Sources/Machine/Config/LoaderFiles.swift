@@ -62,8 +62,7 @@ extension Machine {
     public func load(_ files: [LoaderFile]) throws {
         try LoaderFile.check(files, ramSize: config.ramSize)
         for f in files {
-            try bus.load(f.bytes, at: f.address)
-            codeCache.hostWrote(f.range)
+            try bus.load(f.bytes, at: f.address)      // forgets decoded code there (Bus.hostWrote)
         }
     }
 }

@@ -26,7 +26,8 @@ public enum MachineFile {
             warnings.append("\(machine.file):\(s.line):\(s.column): '\(s.key)' is unknown; ignored")
         }
         let pcpus = try machine.integer("pcpus") ?? 1
-        guard (1...128).contains(pcpus) else { throw machine.error(machine["pcpus"]!, "pcpus: \(pcpus) is outside 1...128") }
+        let pr = HypervisorConfig.pcpuRange
+        guard pr.contains(pcpus) else { throw machine.error(machine["pcpus"]!, "pcpus: \(pcpus) is outside \(pr.lowerBound)...\(pr.upperBound)") }
         var scheduler = SchedulerKind.credit2
         if let s = machine["sched"] {
             let name = try machine.string("sched")!
@@ -45,7 +46,8 @@ public enum MachineFile {
             }
         }
         if let r = try machine.integer("sched_ratelimit_us") {
-            guard (0...1_000_000).contains(r) else { throw machine.error(machine["sched_ratelimit_us"]!, "sched_ratelimit_us: \(r) is outside 0...1000000") }
+            let rr = HypervisorConfig.ratelimitRange
+            guard rr.contains(r) else { throw machine.error(machine["sched_ratelimit_us"]!, "sched_ratelimit_us: \(r) is outside \(rr.lowerBound)...\(rr.upperBound)") }
             config.ratelimitMicroseconds = r
         }
         guard let list = machine["domains"], let names = try machine.strings("domains"), !names.isEmpty else {

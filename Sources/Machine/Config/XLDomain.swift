@@ -8,7 +8,7 @@ extension XLConfig {
     /// Keys hvsim reads.
     static let domainKeys: Set<String> = [
         "name", "memory", "vcpus", "kernel", "ramdisk", "extra", "cmdline", "root", "cpus",
-        "vpl011", "vuart", "console", "cpu_weight", "weight", "cap",
+        "vpl011", "vuart", "console", "cpu_weight", "weight", "cap", "shadow_memory",
     ]
     /// Keys xl knows (xl_parse.c) that hvsim accepts and ignores, with a warning.
     static let ignoredKeys: Set<String> = [
@@ -34,9 +34,11 @@ extension XLConfig {
         guard let name = try string("name") else { throw ConfigError(file, "missing 'name'") }
         if name.isEmpty { throw error(self["name"]!, "name: must not be empty") }
         let memory = try integer("memory") ?? Self.defaultMemoryMiB
-        guard memory > 0 else { throw error(self["memory"]!, "memory: must be at least 1 (MiB)") }
+        let maxMiB = Int(DomainConfig.memoryKiBRange.upperBound >> 10)
+        guard (1...maxMiB).contains(memory) else { throw error(self["memory"]!, "memory: \(memory) is outside 1...\(maxMiB) (MiB)") }
         let vcpus = try integer("vcpus") ?? 1
-        guard (1...128).contains(vcpus) else { throw error(self["vcpus"]!, "vcpus: \(vcpus) is outside 1...128") }
+        let vr = DomainConfig.vcpuRange
+        guard vr.contains(vcpus) else { throw error(self["vcpus"]!, "vcpus: \(vcpus) is outside \(vr.lowerBound)...\(vr.upperBound)") }
         guard let kernel = try string("kernel") else { throw ConfigError(file, "missing 'kernel'") }
 
         var d = DomainConfig(name: name, memoryKiB: UInt64(memory) * 1024, vcpus: vcpus, kernel: .file(absolute(kernel)))
@@ -49,6 +51,12 @@ extension XLConfig {
                 throw error(self["cpu_weight"] ?? self["weight"]!, "\(self["cpu_weight"] != nil ? "cpu_weight" : "weight"): \(w) is outside 1...65535")
             }
             d.weight = w
+        }
+        if let m = try integer("shadow_memory") {
+            // On Arm, xl sizes the domain's P2M pool with it (MiB).
+            let r = DomainConfig.p2mPoolMiBRange
+            guard m >= 0, r.contains(UInt64(m)) else { throw error(self["shadow_memory"]!, "shadow_memory: \(m) is outside \(r.lowerBound)...\(r.upperBound) (MiB)") }
+            d.p2mPoolMiB = UInt64(m)
         }
         if let c = try integer("cap") {
             guard (0...(100 * vcpus)).contains(c) else {
@@ -97,7 +105,7 @@ extension XLConfig {
         default: specs = [try string("cpus")!]
         }
         for spec in specs {
-            guard let (cpus, isAll) = Self.parseCPUs(spec) else { throw error(s, "cpus: '\(spec)' is not a CPU list (e.g. \"0-3\", \"0,2\", \"all\")") }
+            guard let (cpus, isAll) = Self.parseCPUs(spec) else { throw error(s, "cpus: '\(spec)' is not a list of CPUs 0...\(HypervisorConfig.pcpuRange.upperBound - 1) (e.g. \"0-3\", \"0,2\", \"all\")") }
             set.formUnion(cpus); all = all || isAll
         }
         if all { return nil }
@@ -114,11 +122,12 @@ extension XLConfig {
             let exclude = part.first == "^"
             if exclude { part = part.dropFirst() }
             let ends = part.split(separator: "-", omittingEmptySubsequences: false)
-            guard (1...2).contains(ends.count), let lo = Int(ends[0]), let hi = Int(ends.last!), lo >= 0, lo <= hi else { return nil }
+            guard (1...2).contains(ends.count), let lo = Int(ends[0]), let hi = Int(ends.last!), lo >= 0, lo <= hi,
+                  hi < HypervisorConfig.pcpuRange.upperBound else { return nil }
             if exclude { excluded.formUnion(lo...hi) } else { set.formUnion(lo...hi) }
         }
         if all && excluded.isEmpty { return ([], true) }
-        if all { set.formUnion(0...127) }
+        if all { set.formUnion(0..<HypervisorConfig.pcpuRange.upperBound) }
         return (set.subtracting(excluded), false)
     }
 

@@ -34,7 +34,6 @@ extension Machine {
                                   gicRedistributors: VirtBoard.gicRedistributors.base,
                                   redistributorStride: VirtBoard.gicRedistributorStride,
                                   ticksPerSecond: config.counterFrequency)
-        hv.memoryWritten = { [unowned self] r in self.codeCache.hostWrote(r) }
         hv.consoleOutput = { [unowned self] d, bytes in
             // What a domain prints reaches replay fingerprints; the hypervisor's own lines do
             // not (some depend on the host, such as the console-input notice on a terminal).

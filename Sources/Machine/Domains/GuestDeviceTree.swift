@@ -1,3 +1,4 @@
+import Emu
 import Hypervisor
 
 /// The device tree a domU gets, shaped as Xen's dom0less builder makes it
@@ -39,11 +40,12 @@ enum GuestDeviceTree {
         b.property("#address-cells", u32: 1)
         b.property("#size-cells", u32: 0)
         for i in 0..<d.vcpus.count {
+            // Named by vCPU number, `reg` the MPIDR affinity (as Xen's make_cpus_node).
             b.beginNode("cpu@\(String(i, radix: 16))")
             b.property("device_type", string: "cpu")
             b.property("compatible", string: "arm,armv8")
             b.property("enable-method", string: "psci")
-            b.property("reg", u32: UInt32(i))
+            b.property("reg", u32: UInt32(CPUAffinity.affinity(ofCPU: i)))
             b.endNode()
         }
         b.endNode()

@@ -1,3 +1,5 @@
+import Emu
+
 /// What the `virt` board's device tree describes.
 public struct VirtDeviceTreeConfig: Equatable, Sendable {
     public var cpus = 1
@@ -100,7 +102,7 @@ public enum VirtDeviceTree {
         b.endNode()
     }
 
-    /// CPU n has MPIDR affinity 0 = n (Emu's CPU), which is what `reg` holds.
+    /// `reg` holds CPU n's MPIDR affinity (CPUAffinity).
     private static func addCPUs(_ b: inout FDTBuilder, _ c: VirtDeviceTreeConfig) {
         b.beginNode("cpus")
         b.property("#address-cells", u32: 1)
@@ -109,7 +111,7 @@ public enum VirtDeviceTree {
             b.beginNode(nodeName("cpu", UInt64(n)))
             b.property("device_type", string: "cpu")
             b.property("compatible", string: c.cpuCompatible)
-            b.property("reg", u32: UInt32(n))
+            b.property("reg", u32: UInt32(CPUAffinity.affinity(ofCPU: n)))
             b.property("enable-method", string: "psci")
             b.endNode()
         }

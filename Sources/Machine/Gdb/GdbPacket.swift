@@ -138,3 +138,6 @@ func leValue(_ bytes: [UInt8]) -> UInt64 {
 
 /// A number in hex text (as in `m addr,len`); nil if malformed.
 func hexNumber<S: StringProtocol>(_ text: S) -> UInt64? { text.isEmpty ? nil : UInt64(text, radix: 16) }
+
+/// A hex number that must fit in an `Int` (a register number, a length); nil otherwise.
+func hexInt<S: StringProtocol>(_ text: S) -> Int? { hexNumber(text).flatMap { Int(exactly: $0) } }

@@ -65,12 +65,12 @@ public final class GdbStub {
             history.stateChanged()
             return "OK"
         case "p":
-            guard let n = hexNumber(args), let v = GdbRegisters.read(cpu(gThread), Int(n)) else { return "E01" }
+            guard let n = hexInt(args), let v = GdbRegisters.read(cpu(gThread), n) else { return "E01" }
             return v
         case "P":
             let parts = args.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, let n = hexNumber(parts[0]), let bytes = hexDecode(parts[1]),
-                  GdbRegisters.write(cpu(gThread), Int(n), bytes) else { return "E01" }
+            guard parts.count == 2, let n = hexInt(parts[0]), let bytes = hexDecode(parts[1]),
+                  GdbRegisters.write(cpu(gThread), n, bytes) else { return "E01" }
             history.stateChanged()
             return "OK"
         case "m": return readMemory(args)
@@ -166,7 +166,7 @@ public final class GdbStub {
             // over continuing: the machine steps that CPU while the others run along.
             var step: Int? = nil, any = false
             for action in v.dropFirst(5).split(separator: ";") {
-                let parts = action.split(separator: ":", maxSplits: 1)
+                let parts = action.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
                 let verb = parts[0].first
                 let thread = parts.count == 2 ? threadID(parts[1]) : -1
                 guard let t = thread else { return "E01" }
@@ -190,7 +190,8 @@ public final class GdbStub {
 
     private func readMemory(_ args: Substring) -> String {
         let parts = args.split(separator: ",")
-        guard parts.count == 2, let addr = hexNumber(parts[0]), let len = hexNumber(parts[1]), len <= 0x10000 else {
+        guard parts.count == 2, let addr = hexNumber(parts[0]), let len = hexNumber(parts[1]), len <= 0x10000,
+              !addr.addingReportingOverflow(len).overflow else {
             return "E01"
         }
         var out: [UInt8] = []
@@ -206,10 +207,11 @@ public final class GdbStub {
     private func writeMemory(_ payload: [UInt8], binary: Bool) -> String {
         guard let colon = payload.firstIndex(of: UInt8(ascii: ":")) else { return "E01" }
         let parts = String(decoding: payload[1..<colon], as: UTF8.self).split(separator: ",")
-        guard parts.count == 2, let addr = hexNumber(parts[0]), let len = hexNumber(parts[1]) else { return "E01" }
+        guard parts.count == 2, let addr = hexNumber(parts[0]), let len = hexInt(parts[1]),
+              !addr.addingReportingOverflow(UInt64(len)).overflow else { return "E01" }
         let data = binary ? GdbPacket.unescape(payload[(colon + 1)...])
                           : hexDecode(String(decoding: payload[(colon + 1)...], as: UTF8.self))
-        guard let bytes = data, bytes.count == Int(len) else { return "E01" }
+        guard let bytes = data, bytes.count == len else { return "E01" }
         if bytes.isEmpty { return "OK" }   // gdb probes for X support with a 0-byte write
         var at = 0
         let ok = forEachChunk(addr, bytes.count) { _, pa, n in
@@ -223,13 +225,17 @@ public final class GdbStub {
     // MARK: Breakpoints and watchpoints
 
     private func breakpoint(_ args: Substring, insert: Bool) -> String {
-        let parts = args.split(separator: ",")
-        guard parts.count >= 3, let type = Int(parts[0]), let addr = hexNumber(parts[1]),
-              let kind = hexNumber(parts[2].split(separator: ";")[0]) else { return "E01" }
+        // `type,addr,kind` and, after a `;`, conditions we do not evaluate.
+        let parts = args.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            .split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count == 3, let type = Int(parts[0]), let addr = hexNumber(parts[1]),
+              let kind = hexNumber(parts[2]) else { return "E01" }
         switch type {
         case 0, 1:
             if insert { breakpoints.insert(addr) } else { breakpoints.remove(addr) }
         case 2, 3, 4:
+            // A range past the end of the address space is no range a guest can touch.
+            guard kind > 0, !addr.addingReportingOverflow(kind - 1).overflow else { return "E01" }
             let w = Watchpoint(address: addr, length: kind, kind: type == 2 ? .write : type == 3 ? .read : .access)
             if insert { if !watchpoints.contains(w) { watchpoints.append(w) } } else { watchpoints.removeAll { $0 == w } }
         default: return ""

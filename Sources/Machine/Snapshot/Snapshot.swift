@@ -16,7 +16,7 @@ import Glibc
 /// state (StateWriter), then a 64-bit hash of everything before it.
 public struct Snapshot: Sendable {
     public static let magic = Array("HVSIMSNP".utf8)
-    public static let version: UInt32 = 2   // 2: the rest of a cut slice, GICD_IROUTER
+    public static let version: UInt32 = 3   // 3: per-domain P2M pools
 
     public struct Header: Codable, Equatable, Sendable {
         public var arguments: [String]

@@ -187,6 +187,38 @@ static void targeted(void) {
     if (hypercall(__HYPERVISOR_sched_op, 4, (u64)&rs, 0, 0, 0) == 0) fail("remote_shutdown of dom 1", 0);
 }
 
+/* Asks for more than its P2M pool holds: shared_info at ever new 2 MiB-aligned guest
+ * frames, each needing a stage-2 table of its own. The hypervisor must say -ENOMEM (and
+ * not take the machine's memory, which the other domains need), every time after. */
+static void pool_flood(void) {
+    u64 gpfn = 0x2000000;                    /* 128 GiB up: no RAM, nothing wild_accesses pokes */
+    int mapped = 0;
+    long r = 0;
+    while (mapped < 100000 && (r = xatp(DOMID_SELF, XENMAPSPACE_shared_info, 0, gpfn)) == 0) { mapped++; gpfn += 0x200; }
+    if (r != -ENOMEM) fail("add_to_physmap past the P2M pool did not give -ENOMEM", (u64)-r);
+    if (xatp(DOMID_SELF, XENMAPSPACE_shared_info, 0, gpfn + 0x200) != -ENOMEM) fail("a second try got other than -ENOMEM", 0);
+    print("hostile: P2M pool used up after "); print_dec((u64)mapped); print(" mappings\n");
+}
+
+/* Misaligned vcpu_info and runstate areas (-EINVAL), and a VIRQ closed after it was moved
+ * to another vCPU: closing must free it where it was bound, so it can be bound again. */
+static void misaligned_and_moved(void) {
+    struct { u64 mfn; u32 offset, rsvd; } vi = { (u64)scratch >> 12, 4, 0 };
+    if (hypercall(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, (u64)&vi, 0, 0) != -EINVAL) fail("misaligned vcpu_info", 4);
+    vi.offset = 0xfc1;
+    if (hypercall(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, (u64)&vi, 0, 0) != -EINVAL) fail("misaligned vcpu_info", 0xfc1);
+    u64 area = (u64)scratch + 0x103;
+    if (hypercall(__HYPERVISOR_vcpu_op, VCPUOP_register_runstate_memory_area, 0, (u64)&area, 0, 0) != -EINVAL) fail("misaligned runstate area", 0x103);
+    struct { u32 virq, vcpu, port; } b = { 7, 0, 0 };
+    if (hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, (u64)&b, 0, 0, 0) != 0) fail("bind_virq", 7);
+    struct { u32 port, vcpu; } to = { b.port, 1 };
+    if (hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_vcpu, (u64)&to, 0, 0, 0) != 0) fail("bind_vcpu", b.port);
+    if (hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_close, (u64)&b.port, 0, 0, 0) != 0) fail("close", b.port);
+    b.port = 0;
+    if (hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, (u64)&b, 0, 0, 0) != 0) fail("bind_virq after close", 7);
+    hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_close, (u64)&b.port, 0, 0, 0);
+}
+
 /* A console_io flood (the hypervisor lets a burst through, then suppresses), with a
  * terminal escape sequence the hypervisor must not pass on. */
 static void console_flood(void) {
@@ -232,6 +264,8 @@ int main(u64 dtb) {
     hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_close, (u64)&a.port, 0, 0, 0);
     print("hostile: domain "); print_dec(self_id); print("\n");
 
+    misaligned_and_moved();
+    pool_flood();
     for (int round = 1; round <= HOSTILE_ROUNDS; round++) {
         wild_accesses();
         random_hypercalls(300);
