@@ -19,7 +19,7 @@ endif
 RELEASE := -c release $(ALIGN)
 RELEASE_STAMP := .build/release-flags
 
-.PHONY: all deps images build release-flags run run-hypervisor run-baremetal test bench bench-linux bench-xen bench-record clean
+.PHONY: all deps images build release-flags run run-hypervisor run-baremetal test bench bench-linux bench-xen bench-record fuzz fuzz-build clean
 
 all: build
 
@@ -78,5 +78,17 @@ bench-xen: images build
 bench-record: images build
 	@python3 scripts/bench_record.py
 
+# Fuzzing (not in `make test`, which replays the committed corpus): hvsim-fuzz built with
+# libFuzzer and AddressSanitizer in its own build folder, then FUZZ_RUNS inputs per target
+# (scripts/fuzz.sh; FUZZ_TARGETS picks some). lld links it (gold fails on the sanitizers).
+FUZZ_RUNS ?= 1000000
+FUZZ_TARGETS ?=
+fuzz-build: deps
+	$(SWIFT) build -c release --scratch-path .build-fuzz --product hvsim-fuzz \
+		-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld
+
+fuzz: images build fuzz-build
+	@scripts/fuzz.sh $(FUZZ_RUNS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build images/cache
+	rm -rf .build .build-fuzz images/cache

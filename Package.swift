@@ -22,11 +22,16 @@ let package = Package(
         .executableTarget(name: "hvsim", dependencies: [
             "Machine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Fuzzing: the targets (one per input surface) and their libFuzzer driver (`make fuzz`).
+        .target(name: "FuzzTargets", dependencies: ["Emu", "Devices", "Hypervisor", "Machine"]),
+        .target(name: "CFuzzDriver"),
+        .executableTarget(name: "hvsim-fuzz", dependencies: ["FuzzTargets", "CFuzzDriver"]),
         .testTarget(name: "EmuTests", dependencies: ["Emu"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Emu"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "Emu", "Devices"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "Emu", "Devices"]),
         .testTarget(name: "DiffTests", dependencies: ["Machine", "Emu"]),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -110,7 +110,9 @@ void gic_eoi(u32 intid);
 u64 now_ns(void);
 /* SCHEDOP_poll on `n` ports with an absolute timeout (0: none); returns the hypercall's result. */
 long poll_ports(const u32 *ports, u32 n, u64 timeout);
-/* PSCI CPU_ON of vCPU `id` (MPIDR affinity = id): it runs fn(arg) on its own stack, with
+/* vCPU `id`'s MPIDR affinity, as Xen lays them out: Aff1 = id / 16, Aff0 = id % 16. */
+static inline u64 vcpu_mpidr(u32 id) { return (u64)(id / 16) << 8 | id % 16; }
+/* PSCI CPU_ON of vCPU `id` (by its MPIDR affinity): it runs fn(arg) on its own stack, with
  * our vector table, then turns itself off (PSCI CPU_OFF). Returns the PSCI result. */
 long vcpu_start(u32 id, void (*fn)(u64), u64 arg, void *stack_top);
 /* PSCI AFFINITY_INFO of vCPU `id`: 0 on, 1 off. */

@@ -121,9 +121,9 @@ long vcpu_start(u32 id, void (*fn)(u64), u64 arg, void *stack_top) {
     secondary.vbar = vbar;
     secondary.arg = arg;
     __atomic_store_n(&secondary.fn, (u64)fn, __ATOMIC_SEQ_CST);
-    long r = psci(0xC4000003, id, (u64)secondary_entry, 0);   /* CPU_ON (64-bit) */
+    long r = psci(0xC4000003, vcpu_mpidr(id), (u64)secondary_entry, 0);   /* CPU_ON (64-bit) */
     if (r != 0) secondary.fn = 0;
     return r;
 }
 
-long vcpu_affinity(u32 id) { return psci(0xC4000004, id, 0, 0); }
+long vcpu_affinity(u32 id) { return psci(0xC4000004, vcpu_mpidr(id), 0, 0); }

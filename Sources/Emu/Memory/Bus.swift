@@ -26,8 +26,9 @@ public final class Bus {
     @exclusivity(unchecked) public private(set) var banks: [RAMBank] = []
     struct Region { let base: UInt64; let size: UInt64; let handler: MMIOHandler; let name: String }
     @exclusivity(unchecked) private(set) var regions: [Region] = []
-    /// The machine's decoded and compiled code (it registers itself), for `hostWrote`.
-    weak var codeCache: CodeCache?
+    /// The machine's decoded and compiled code (it registers itself, and clears this when
+    /// it goes), for `hostWrote`: not counted, as hostWrote runs on every event and DMA.
+    unowned(unsafe) var codeCache: CodeCache?
 
     public init() {}
 

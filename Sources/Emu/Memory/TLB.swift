@@ -89,7 +89,10 @@ public final class CodeCache {
         bus.codeCache = self
     }
 
-    deinit { for (_, p) in pages { UnsafeMutableRawPointer(p).deallocate() } }
+    deinit {
+        if bus.codeCache === self { bus.codeCache = nil }
+        for (_, p) in pages { UnsafeMutableRawPointer(p).deallocate() }
+    }
 
     /// Where a code page's region table starts, in bytes from its first slot: after its
     /// slots and the end slot (compiled regions read it there too, when chaining).

@@ -18,9 +18,19 @@ struct GuestVirtual {
         PagedCopy(bus: bus).write(bytes, at: va, translate: { cpu.translateGuestVirtual($0, write: true) }, wrote: written)
     }
 
-    func u16(_ va: UInt64) -> UInt16? { read(va, count: 2).map { UInt16($0[0]) | UInt16($0[1]) << 8 } }
-    func u32(_ va: UInt64) -> UInt32? { read(va, count: 4).map { le($0) }.map { UInt32(truncatingIfNeeded: $0) } }
-    func u64(_ va: UInt64) -> UInt64? { read(va, count: 8).map { le($0) } }
+    /// A little-endian value of `n` (1 to 8) bytes at `va`. Within one page (the usual
+    /// case: a batch's fields) it is read in place, with no copy.
+    func value(_ va: UInt64, _ n: Int) -> UInt64? {
+        guard va & 0xfff <= 0x1000 - UInt64(n) else { return read(va, count: n).map(le) }
+        guard let pa = cpu.translateGuestVirtual(va, write: false), let h = bus.host(pa) else { return nil }
+        var v: UInt64 = 0
+        for i in 0..<n { v |= UInt64(h.load(fromByteOffset: i, as: UInt8.self)) << UInt64(8 * i) }
+        return v
+    }
+
+    func u16(_ va: UInt64) -> UInt16? { value(va, 2).map { UInt16(truncatingIfNeeded: $0) } }
+    func u32(_ va: UInt64) -> UInt32? { value(va, 4).map { UInt32(truncatingIfNeeded: $0) } }
+    func u64(_ va: UInt64) -> UInt64? { value(va, 8) }
 
     @discardableResult func put32(_ v: UInt32, at va: UInt64) -> Bool { write(bytesLE(UInt64(v), 4), at: va) }
     @discardableResult func put64(_ v: UInt64, at va: UInt64) -> Bool { write(bytesLE(v, 8), at: va) }

@@ -25,7 +25,7 @@ public final class GdbStub {
     /// gdb understands `swbreak` stop reasons (it said so in qSupported).
     var swbreak = false
     /// Checked while the machine runs: true when gdb sent an interrupt (Ctrl-C).
-    var interrupted: () -> Bool = { false }
+    public var interrupted: () -> Bool = { false }
     /// Messages for the user (the console of hvsim, not gdb's).
     var note: (String) -> Void = { _ in }
     /// Runs gdb's `monitor` commands; the hvsim command gives the one the console uses.
