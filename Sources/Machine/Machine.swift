@@ -240,7 +240,8 @@ public final class Machine {
     /// Virtual time in nanoseconds of the generic counter's clock.
     public func nanoseconds(_ time: UInt64) -> UInt64 {
         let ticks = time / config.instructionsPerTick
-        return UInt64((Double(ticks) * 1e9 / Double(config.counterFrequency)).rounded(.down))
+        let ns = (Double(ticks) * 1e9 / Double(config.counterFrequency)).rounded(.down)
+        return ns >= 1.8e19 ? .max : UInt64(ns)     // past 570 years of virtual time (a restored state can say so)
     }
 
     /// The virtual time at which the counter's clock reaches `ns` nanoseconds.

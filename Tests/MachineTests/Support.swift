@@ -7,9 +7,12 @@ enum Repo {
     static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
     static func path(_ p: String) -> String { root.appendingPathComponent(p).path }
-    /// The hvsim executable: the newer of the release and the debug build (the tests that
-    /// start it should run what was built last, whichever configuration that was).
+    /// The hvsim executable of the build these tests belong to (beside the test bundle:
+    /// `make test-asan` builds in .build-asan); else the newer of the release and the debug
+    /// build (the tests that start it should run what was built last).
     static var hvsim: String {
+        let beside = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent("hvsim").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         let builds = [path(".build/release/hvsim"), path(".build/debug/hvsim")]
         func modified(_ p: String) -> Date {
             ((try? FileManager.default.attributesOfItem(atPath: p))?[.modificationDate] as? Date) ?? .distantPast

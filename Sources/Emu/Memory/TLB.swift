@@ -33,7 +33,11 @@ public struct TLBPage {
 }
 
 public enum TLB {
-    public static let invalid: UInt64 = 1
+    /// The tag of an empty entry. Look-ups compare a tag with `va & (~0xfff | size - 1)`,
+    /// which has bits 11:4 clear for every access size up to 16; this has bit 11 set, so no
+    /// access matches it. (It was 1, which an unaligned access to page 0 matches: a 2-byte
+    /// load at VA 1 used an empty entry's stale host address.)
+    public static let invalid: UInt64 = 0x800
     public static let entries = 2048
     public static let contexts = 3          // 0: EL0 access, 1: EL1, 2: EL2
     public static let stage2 = 3            // the stage-2 table, after the contexts

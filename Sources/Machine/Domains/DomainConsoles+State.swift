@@ -32,6 +32,7 @@ extension DomainConsoles: StateSaving {
         guard m >= 0 && m <= names.count else { throw StateError("domain consoles: output of \(m) domains; there are \(names.count)") }
         for _ in 0..<m { printed[try r.string()] = try r.data() }
         (partial, openLine, text) = (held, hasOpen ? open : nil, printed)
+        self.printed = printed.mapValues(\.count)
         do { for id in names.keys.sorted() { try continueLog(id) } }
         catch { throw StateError("\(error)") }
     }

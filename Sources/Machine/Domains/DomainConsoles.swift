@@ -17,8 +17,14 @@ public final class DomainConsoles {
     var openLine: Int? = nil
     /// Which domain has the input (its output is not held back to whole lines).
     var focused: () -> Int? = { nil }
-    /// Everything each domain printed (tests read it).
+    /// What each domain printed (tests read it), its last `keptBytes` at least: a domain
+    /// that prints for days must not grow the process without end.
     var text: [String: [UInt8]] = [:]
+    static let keptBytes = 4 << 20
+    /// Bytes each domain printed in all.
+    var printed: [String: Int] = [:]
+    /// A line held back longer than this (a domain printing with no newline) is shown as it is.
+    static let longestLine = 4096
 
     /// Creates the domain's log file (empty, so a silent domain has one too).
     func open(_ d: Domain) throws {
@@ -47,8 +53,8 @@ public final class DomainConsoles {
     }
 
     /// How many bytes the domain named `name` wrote to its console.
-    public func bytes(of name: String) -> Int { text[name]?.count ?? 0 }
-    /// Everything domain `name` printed so far.
+    public func bytes(of name: String) -> Int { printed[name] ?? 0 }
+    /// What domain `name` printed so far (the last 4 MiB at least).
     public func output(of name: String) -> String { String(decoding: text[name] ?? [], as: UTF8.self) }
 
     func write(_ d: Domain?, _ bytes: [UInt8]) {
@@ -58,6 +64,8 @@ public final class DomainConsoles {
             return
         }
         text[d.name, default: []] += bytes
+        printed[d.name, default: 0] += bytes.count
+        if let n = text[d.name]?.count, n > Self.keptBytes + Self.keptBytes / 4 { text[d.name]!.removeFirst(n - Self.keptBytes) }
         if logDirectory != nil {
             if files[d.id] == nil { try? open(d) }
             files[d.id]?.write(Data(bytes))
@@ -73,7 +81,7 @@ public final class DomainConsoles {
         for b in bytes {
             if b == 0x0d { continue }
             partial[d.id, default: []].append(b)
-            if b == 0x0a { emit(d.id) }
+            if b == 0x0a || partial[d.id]!.count >= Self.longestLine { emit(d.id) }
         }
     }
 
@@ -96,6 +104,7 @@ public final class DomainConsoles {
     private func emit(_ id: Int) {
         startLine(id)
         partial[id]!.forEach(output)
+        if partial[id]!.last != 0x0a { output(0x0a) }     // a line cut at longestLine
         partial[id] = []
         openLine = nil
     }
