@@ -34,8 +34,12 @@ import Hypervisor
         #expect(ready == nil)
         let loop = "n=0; while true; do n=$((n+1)); awk -v n=$n 'BEGIN{s=0; for(k=1;k<=20000;k++) s=(s*31+k*n)%1000003; print \"soak\", n, s}'; done\n"
         for name in names {
+            // Typed input goes to the domain that has the focus when it is read: wait for
+            // this one's first result before the next.
             m.hypervisor?.focus(domain: name)
             m.type(Array(loop.utf8))
+            let started = LinuxDomUTests.run(m, until: { m.domainConsoles.output(of: name).contains("soak 1 ") }, limit: 4_000_000_000)
+            #expect(started == nil, "\(name): \(m.domainConsoles.output(of: name).suffix(500))")
         }
         let clock = ContinuousClock(), start = clock.now
         var checked = [String: Int](), warm: Int? = nil, peak = 0
@@ -48,7 +52,7 @@ import Hypervisor
             for name in names {
                 // Every complete line with a round past the last one checked: the next
                 // round, with the right result. (Old output is dropped by the consoles.)
-                let lines = m.domainConsoles.output(of: name).split(separator: "\n").dropLast()
+                let lines = m.domainConsoles.output(of: name).split(whereSeparator: \.isNewline).dropLast()
                 for line in lines.suffix(2_000) where line.hasPrefix("soak ") {
                     let f = line.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
                     guard f.count == 3, let n = Int(f[1]), let s = Int(f[2]) else { Issue.record("\(name): '\(line)'"); continue }
@@ -64,7 +68,7 @@ import Hypervisor
         }
         let hv = try #require(m.hypervisor)
         for d in hv.domains { #expect(d.state == .running, "\(d.name): \(d.state)") }
-        for name in names { #expect((checked[name] ?? 0) > 0, "\(name) printed no result") }
+        for name in names { #expect((checked[name] ?? 0) > 0, "\(name) printed no result: \(m.domainConsoles.output(of: name).suffix(300).debugDescription)") }
         let w = try #require(warm)
         let growth = Double(peak - w) / Double(w)
         print("soak: \(duration) s, \(m.instructions) instructions, results checked \(checked), RSS after warm-up \(w) KiB, peak \(peak) KiB, growth \(String(format: "%.2f", growth * 100))%")
