@@ -1,6 +1,7 @@
 /* A hostile domU: wild writes outside its RAM, malformed and foreign hypercalls, an
  * interrupt storm of its own (SGIs and event-channel sends through its vGIC), attempts
- * to map memory that is not its own — over and over. It counts the aborts it gets
+ * to map memory that is not its own, a P2M pool flood, self-modifying code, WFI spins —
+ * over and over. It counts the aborts it gets
  * back and skips the faulting instruction. The hypervisor must contain all of it. */
 #include "../xen.h"
 #ifndef HOSTILE_ROUNDS
@@ -83,7 +84,7 @@ static u64 arg(void) {
     }
 }
 
-/* Hypercalls with random numbers, commands and arguments. Skipped: SCHEDOP_block/shutdown/
+/* Hypercalls with random numbers (0-63), commands and arguments. Skipped: SCHEDOP_block/shutdown/
  * poll (we would stop ourselves), memory_op decrease/populate/add_to_physmap (they could
  * unmap our own code), console writes (garbage on the console). grant_table_op batches
  * get counts that stay inside scratch: a batch of any length is carried out (in pieces),
@@ -91,7 +92,7 @@ static u64 arg(void) {
 static void random_hypercalls(int n) {
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < 8192; j += 8) *(u64 *)(scratch + j) = rnd();
-        u64 op = rnd() % 48, cmd = rnd() % 16;
+        u64 op = rnd() % 64, cmd = rnd() % 16;               /* every hypercall number, arch ones (48+) too */
         if (rnd() & 1) cmd = rnd();
         if (op == 29 && cmd >= 1 && cmd <= 3) continue;
         if (op == 12 && ((cmd & 63) == 1 || (cmd & 63) == 6 || (cmd & 63) == 7)) continue;
@@ -230,6 +231,27 @@ static void console_flood(void) {
     }
 }
 
+/* Self-modifying code: a function rewritten between calls runs as rewritten (the cache
+ * maintenance is what Arm asks for; hvsim's CTR_EL0 says it is not needed). */
+static u32 smc_code[4] __attribute__((aligned(64)));
+static void self_modifying(void) {
+    for (u32 i = 0; i < 64; i++) {
+        smc_code[0] = 0x52800000 | (u32)(rnd() & 0xffff) << 5;       /* movz w0, #random */
+        smc_code[0] = 0x52800000 | i << 5;                             /* movz w0, #i, over it */
+        smc_code[1] = 0xd65f03c0;                                      /* ret */
+        __asm__ volatile("dc cvau, %0; dsb ish; ic ivau, %0; dsb ish; isb" :: "r"(smc_code) : "memory");
+        if (((u32 (*)(void))smc_code)() != i) fail("self-modifying code ran stale instructions", i);
+    }
+}
+
+/* WFI spins with interrupts masked and an SGI of our own pending: each WFI must return. */
+static void wfi_spin(void) {
+    __asm__ volatile("msr daifset, #2");
+    for (int i = 0; i < 100; i++)
+        __asm__ volatile("msr s3_0_c12_c11_5, %0; isb; wfi" :: "r"((u64)3 << 24 | 1) : "memory");
+    __asm__ volatile("msr daifclr, #2");
+}
+
 /* SGIs to ourselves through ICC_SGI1R_EL1, taken with interrupts on; then a masked storm. */
 static void __attribute__((unused)) sgi_storm(void) {
     for (int i = 0; i < 200; i++) {
@@ -272,6 +294,8 @@ int main(u64 dtb) {
         console_flood();
         targeted();
         sgi_storm();
+        self_modifying();
+        wfi_spin();
         gic_init_ppi(31);                                  /* our own garbage may have disabled it */
         for (u32 i = 0; i < 16; i++) gic_init_ppi(i);
         if (round == 1 || round % 10 == 0) {
