@@ -19,8 +19,12 @@ extension CPU: StateSaving {
         guard try r.int() == CPU.stateLayout else {
             throw StateError("the CPU state was saved by an hvsim build with another layout")
         }
-        let s = try r.raw(CPUState.self)
+        var s = try r.raw(CPUState.self)
         let dbg = try r.u64s(count: 64, "debug registers")
+        guard s.el <= 2 else { throw StateError("the CPU state is at EL\(s.el)") }
+        // The configuration is the machine's, built from the same options, not the file's
+        // (a damaged one had instructionsPerTick 0, and the timers divided by it).
+        s.keepConfiguration(of: st.pointee)
         for i in 0..<Reg.count { x[i] = regs[i] }
         for i in 0..<64 { v[i] = vregs[i]; debugRegs[i] = dbg[i] }
         st.pointee = s
