@@ -52,11 +52,10 @@ extension HostedHypervisor {
         return s
     }
 
-    /// A word of guest memory the hypervisor is about to change (shared_info, vcpu_info):
-    /// whatever was decoded from it is forgotten first (Bus.hostWrote).
+    /// A word of shared_info or vcpu_info. Where the hypervisor changes one, it also says so
+    /// (memoryWritten: decoded code there is forgotten), only when a bit really changes.
     private func word(_ pa: UInt64) -> UnsafeMutablePointer<UInt64>? {
-        memoryWritten(pa..<(pa + 8))
-        return bus.host(pa)?.assumingMemoryBound(to: UInt64.self)
+        bus.host(pa)?.assumingMemoryBound(to: UInt64.self)
     }
 
     func upcallPending(_ v: VCPU) -> Bool {
@@ -69,10 +68,11 @@ extension HostedHypervisor {
     func setPending(_ d: Domain, _ port: UInt32) {
         guard let s = d.sharedInfo, d.events.valid(port) else { return }
         let w = Int(port / 64), bit = UInt64(1) << UInt64(port % 64)
-        guard let pending = word(s + UInt64(XenABI.Layout.evtchnPending + w * 8)),
-              let mask = word(s + UInt64(XenABI.Layout.evtchnMask + w * 8)) else { return }
+        let pendingAt = s + UInt64(XenABI.Layout.evtchnPending + w * 8)
+        guard let pending = word(pendingAt), let mask = word(s + UInt64(XenABI.Layout.evtchnMask + w * 8)) else { return }
         if pending.pointee & bit != 0 { return }
         pending.pointee |= bit
+        memoryWritten(pendingAt..<(pendingAt + 8))
         if mask.pointee & bit == 0 { markEventsPending(d.vcpus[d.events.ports[Int(port)].vcpu], word: w) }
         // Pollers wake whether or not the port is masked (evtchn_check_pollers): SCHEDOP_poll
         // is meant for masked ports, and an unmasked one whose selector bit is still set
@@ -86,6 +86,8 @@ extension HostedHypervisor {
               let h = bus.host(a) else { return }
         if sel.pointee & (1 << UInt64(w)) != 0 { return }
         sel.pointee |= 1 << UInt64(w)
+        let selAt = a + UInt64(XenABI.Layout.pendingSelector)
+        memoryWritten(selAt..<(selAt + 8))
         if h.load(as: UInt8.self) != 0 { return }
         memoryWritten(a..<(a + 1))
         h.storeBytes(of: 1, as: UInt8.self)
@@ -182,10 +184,11 @@ extension HostedHypervisor {
     private func unmask(_ d: Domain, _ port: UInt32) {
         guard let s = d.sharedInfo else { return }
         let w = Int(port / 64), bit = UInt64(1) << UInt64(port % 64)
-        guard let pending = word(s + UInt64(XenABI.Layout.evtchnPending + w * 8)),
-              let mask = word(s + UInt64(XenABI.Layout.evtchnMask + w * 8)) else { return }
+        let maskAt = s + UInt64(XenABI.Layout.evtchnMask + w * 8)
+        guard let pending = word(s + UInt64(XenABI.Layout.evtchnPending + w * 8)), let mask = word(maskAt) else { return }
         let wasMasked = mask.pointee & bit != 0
         mask.pointee &= ~bit
+        if wasMasked { memoryWritten(maskAt..<(maskAt + 8)) }
         if wasMasked && pending.pointee & bit != 0 { markEventsPending(d.vcpus[d.events.ports[Int(port)].vcpu], word: w) }
     }
 
