@@ -67,6 +67,11 @@ public struct StateReader {
     public mutating func bools(count: Int, _ what: String) throws -> [Bool] {
         let v = try bools(); guard v.count == count else { throw StateError("\(what): \(v.count) entries, expected \(count)") }; return v
     }
+    /// `count` bytes from `from` (already read, or not yet) without moving on.
+    public func bytes(_ from: Int, count: Int) throws -> [UInt8] {
+        guard from >= 0, count >= 0, count <= end - from else { throw StateError("snapshot data ends early (wanted \(count) bytes at \(from))") }
+        return Array(bytes[from..<(from + count)])
+    }
     public mutating func raw<T>(_ type: T.Type) throws -> T {
         let p = try take(MemoryLayout<T>.size)
         return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: p, as: T.self) }

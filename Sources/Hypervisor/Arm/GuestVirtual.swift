@@ -32,8 +32,18 @@ struct GuestVirtual {
     func u32(_ va: UInt64) -> UInt32? { value(va, 4).map { UInt32(truncatingIfNeeded: $0) } }
     func u64(_ va: UInt64) -> UInt64? { value(va, 8) }
 
-    @discardableResult func put32(_ v: UInt32, at va: UInt64) -> Bool { write(bytesLE(UInt64(v), 4), at: va) }
-    @discardableResult func put64(_ v: UInt64, at va: UInt64) -> Bool { write(bytesLE(v, 8), at: va) }
+    /// Stores the low `n` bytes of `v` little-endian at `va`; in place when within one page.
+    @discardableResult func store(_ v: UInt64, _ n: Int, at va: UInt64) -> Bool {
+        guard va & 0xfff <= 0x1000 - UInt64(n) else { return write(bytesLE(v, n), at: va) }
+        guard let pa = cpu.translateGuestVirtual(va, write: true), let h = bus.host(pa) else { return false }
+        for i in 0..<n { h.storeBytes(of: UInt8(truncatingIfNeeded: v >> UInt64(8 * i)), toByteOffset: i, as: UInt8.self) }
+        written(pa..<(pa + UInt64(n)))
+        return true
+    }
+
+    @discardableResult func put16(_ v: UInt16, at va: UInt64) -> Bool { store(UInt64(v), 2, at: va) }
+    @discardableResult func put32(_ v: UInt32, at va: UInt64) -> Bool { store(UInt64(v), 4, at: va) }
+    @discardableResult func put64(_ v: UInt64, at va: UInt64) -> Bool { store(v, 8, at: va) }
 }
 
 func le(_ b: [UInt8]) -> UInt64 { b.reversed().reduce(0) { $0 << 8 | UInt64($1) } }

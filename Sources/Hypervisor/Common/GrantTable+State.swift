@@ -18,14 +18,13 @@ extension GrantTable {
         guard f.allSatisfy({ $0 & 0xfff == 0 && pool.contains($0) }) else {
             throw StateError("hypervisor state: a grant-table frame is not a page of the domain's P2M pool")
         }
-        var m: [UInt32: (domain: Int, ref: UInt32, gpa: UInt64, readonly: Bool)] = [:]
-        for _ in 0..<(try r.count("grant mappings", max: 1 << 20)) {
+        var m: [UInt32: Mapping] = [:]
+        for _ in 0..<(try r.count("grant mappings", max: GrantTable.maxMaps)) {
             let h = try r.u32()
             m[h] = (try r.int(), try r.u32(), try r.u64(), try r.bool())
         }
         let next = try r.u32()
         tableFrames = f
-        maps = m
-        nextHandle = next
+        setMaps(m, next: next)
     }
 }

@@ -8,7 +8,7 @@ import Emu
 extension HostedHypervisor {
     enum GNTST: Int16 {
         case okay = 0, generalError = -1, badDomain = -2, badGntref = -3, badHandle = -4, badVirtAddr = -5
-        case permissionDenied = -8, badCopyArg = -10
+        case noDeviceSpace = -7, permissionDenied = -8, badCopyArg = -10
     }
 
     func grantTableOp(_ v: VCPU, cmd full: UInt64, arg: UInt64, count wide: UInt64, _ g: GuestVirtual) -> UInt64 {
@@ -78,7 +78,7 @@ extension HostedHypervisor {
     }
 
     private func putStatus(_ s: GNTST, _ g: GuestVirtual, at a: UInt64) -> Bool {
-        g.write(bytesLE(UInt64(UInt16(bitPattern: s.rawValue)), 2), at: a)
+        g.put16(UInt16(bitPattern: s.rawValue), at: a)
     }
 
     /// The granting domain's entry for `ref` if it grants `to` access; its frame's
@@ -106,16 +106,15 @@ extension HostedHypervisor {
         guard let (entry, entryPA, pa, grantRO) = granted(granter, ref: ref, to: d) else { return putStatus(.badGntref, g, at: a &+ 18) }
         let readonly = flags & GrantTable.mapReadonly != 0
         guard readonly || !grantRO else { return putStatus(.permissionDenied, g, at: a &+ 18) }
+        guard let handle = d.grants.add((granter.id, ref, gpa, readonly)) else { return putStatus(.noDeviceSpace, g, at: a &+ 18) }
         defer { stage2Changed() }
         guard d.p2m.map(ipa: gpa, pa: pa, size: 0x1000, kind: readonly ? .readOnly : .ram) else {
+            _ = d.grants.remove(handle)
             return putStatus(.generalError, g, at: a &+ 18)    // its P2M pool is used up (as Xen)
         }
         let f = entry.load(as: UInt16.self)
         entry.storeBytes(of: f | (readonly ? GrantTable.reading : GrantTable.reading | GrantTable.writing), as: UInt16.self)
         memoryWritten(entryPA..<(entryPA + 2))
-        let handle = d.grants.nextHandle
-        d.grants.nextHandle &+= 1
-        d.grants.maps[handle] = (granter.id, ref, gpa, readonly)
         return putStatus(.okay, g, at: a &+ 18) && g.put32(handle, at: a &+ 20) && g.put64(0, at: a &+ 24)
     }
 
@@ -126,9 +125,8 @@ extension HostedHypervisor {
         guard let m = d.grants.maps[handle], m.gpa == gpa else { return putStatus(.badHandle, g, at: a &+ 20) }
         // A grant is mapped as a page of its own: nothing to split, so this cannot fail.
         guard d.p2m.unmap(ipa: gpa) else { return putStatus(.generalError, g, at: a &+ 20) }
-        d.grants.maps[handle] = nil
+        let stillMapped = d.grants.remove(handle)?.stillMapped ?? false
         stage2Changed()
-        let stillMapped = d.grants.maps.values.contains { $0.domain == m.domain && $0.ref == m.ref }
         if !stillMapped, let granter = domain(id: m.domain),
            let e = granter.grants.entry(m.ref), let h = bus.host(e) {
             h.storeBytes(of: h.load(as: UInt16.self) & ~(GrantTable.reading | GrantTable.writing), as: UInt16.self)
