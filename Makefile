@@ -19,7 +19,7 @@ endif
 RELEASE := -c release $(ALIGN)
 RELEASE_STAMP := .build/release-flags
 
-.PHONY: all deps images build release-flags run run-hypervisor run-baremetal test bench bench-linux bench-xen bench-record fuzz fuzz-build test-asan soak clean
+.PHONY: all deps images build release-flags run run-hypervisor run-baremetal test bench bench-linux bench-xen bench-record fuzz fuzz-build test-asan soak fairness clean
 
 all: build
 
@@ -83,6 +83,11 @@ bench-record: images build
 SOAK_SECONDS ?= 3600
 soak: images build
 	HVSIM_SOAK_SECONDS=$(SOAK_SECONDS) $(SWIFT) test $(RELEASE) --filter SoakTests
+
+# Fairness in the host's time: a fixed job beside a hostile domain against beside a quiet
+# one (FairnessTests; the machine-time half is in `make test`). Its last line is the ratio.
+fairness: images build
+	HVSIM_FAIRNESS=1 $(SWIFT) test $(RELEASE) --filter FairnessTests
 
 # The whole suite under AddressSanitizer, in its own build folder (not in `make test`: its
 # build takes as long again, and the guests run about three times slower).

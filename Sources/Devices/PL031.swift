@@ -72,7 +72,11 @@ public final class PL031: MMIOHandler {
         guard imsc & Self.matchBit != 0, ris & Self.matchBit == 0 else { return nil }
         var distance = UInt64(match &- counter(at: comparedSecond))
         if distance == 0 { distance = 1 << 32 }   // matched this second: next time round
-        return (comparedSecond + distance) * Self.nanosecondsPerSecond
+        // Past the last nanosecond virtual time can count (UInt64, saturating near 585
+        // years): never.
+        let (second, late) = comparedSecond.addingReportingOverflow(distance)
+        let (at, later) = second.multipliedReportingOverflow(by: Self.nanosecondsPerSecond)
+        return late || later ? nil : at
     }
 
     /// Virtual time (ns) at which the match interrupt will next assert, or nil when that

@@ -75,7 +75,9 @@ enum HypercallFuzz {
             let offset = Int64(bitPattern: code &- pc) / 4
             try? m.bus.load(FuzzMachine.words([0x1400_0000 | UInt32(truncatingIfNeeded: offset) & 0x3ff_ffff]), at: at)
         }
-        _ = m.run(limit: UInt64(calls) * 64 + 500)     // the calls, then a little of what follows
+        // The calls (10 instructions each), a few continued pieces of the long ones, then a
+        // little of what follows.
+        _ = m.run(limit: UInt64(calls) * 16 + 300)
     }
 
     static func argument(_ f: inout FuzzInput) -> UInt64 {

@@ -479,6 +479,11 @@ public final class Machine {
         case .hypervisorTrap(let kind):
             guard let hv = hypervisor else { return .deadlock }
             if hv.handleTrap(pcpu: i, kind: kind) == .idle { state[i] = .hypervisorIdle }
+            // The hypervisor's work takes the machine's time, as it takes the pCPU's under
+            // Xen (Hypervisor/Common/Charges.swift); the CPU's clock moves with it.
+            let charge = hv.takeCharge()
+            now &+= charge
+            c.st.pointee.timeOffset &+= charge
             timer.update(now: now)          // the hypervisor may have changed timer registers
             return hv.allDomainsStopped ? .poweredOff(status: 0) : nil
         case .svcUser, .userException:

@@ -160,6 +160,7 @@ extension RunOptions {
                 let each = d.vcpus.count > 1 ? " (" + d.vcpus.map { "vcpu\($0.id) \(ms(hv.runTicks($0)))" }.joined(separator: ", ") + ")" : ""
                 fputs("hvsim: domain \(d.id) (\(d.name)): \(state(d)); vCPU run time \(ms(total))\(each); console \(machine.domainConsoles.bytes(of: d.name)) bytes\n", stderr)
             }
+            fputs("hvsim: hypervisor: \(hv.traps) traps\n", stderr)
             for line in hv.stateDescription.split(separator: "\n") { fputs("hvsim:   \(line)\n", stderr) }
         }
         var failed = false

@@ -155,4 +155,19 @@ extension PL031 {
         rtc.w(Reg.icr, 1)
         #expect(announced == [10_000_000_000, nil, 15_000_000_000])
     }
+
+    /// Near the end of what virtual nanoseconds count (an idle machine fast-forwards to the
+    /// match deadline, 136 years at a time; the devices fuzz target got here), a match
+    /// past the last nanosecond is never, not an overflow.
+    @Test func aMatchPastTheEndOfTimeIsNever() {
+        let (rtc, clock, _) = makeRTC(base: 100)
+        clock.ns = UInt64.max - 5_000_000_000            // 5 s before the end
+        rtc.w(Reg.mr, 100)                               // 2^32 s away, and more
+        rtc.w(Reg.imsc, 1)
+        rtc.w(Reg.icr, 1)
+        #expect(rtc.nextMatchDeadline == nil)
+        rtc.w(Reg.mr, UInt64(rtc.r(Reg.dr) + 2))         // 2 s away: still there
+        let second = (UInt64.max - 5_000_000_000) / 1_000_000_000 + 2
+        #expect(rtc.nextMatchDeadline == second * 1_000_000_000)
+    }
 }

@@ -191,6 +191,9 @@ import Hypervisor
         #expect(!text.contains("[e2] got a") && !text.contains("[e1] got b") && !text.contains("got ."), "\(text)")
         type("q")
         #expect(wait(for: "[e2] xenguest echo: bye"), "\(text)")
+        // A byte typed between e2's last line and its shutdown would still be e2's (and
+        // go with it, as under Xen): the next one waits for the shutdown.
+        #expect(wait(for: "(XEN) domain 2 (e2) shut down"), "\(text)")
         type("q")                                   // e2 is gone: the input is e1's again
         #expect(wait(for: "[e1] xenguest echo: bye"), "\(text)")
         try input.fileHandleForWriting.close()

@@ -96,21 +96,23 @@ final class VGIC {
     /// Moves pending interrupts into free list registers, highest priority first, and
     /// asks for a maintenance interrupt when more wait than fit.
     func flush(_ vcpu: Int, cpu: CPU) {
-        var free: [Int] = []
+        var free = 0     // a bit per empty list register (this runs on every exit: no array)
         for i in 0..<ICH.listRegisters {
             let lr = ICH.read(cpu, ICH.lr(i))
-            if lr == 0 { free.append(i); continue }
+            if lr == 0 { free |= 1 << i; continue }
             // An edge that came again while active: pending and active (IHI 0069 4.1.2).
             if ICH.lrState(lr) == 2 && core.takeRepeatedEdge(vcpu, intid: ICH.lrINTID(lr)) {
                 ICH.write(cpu, ICH.lr(i), lr | 1 << 62)
             }
         }
-        for i in free {
-            guard let (intid, priority, group1) = core.takeForListRegister(vcpu) else { break }
+        var waiting = true
+        for i in 0..<ICH.listRegisters where free & 1 << i != 0 {
+            guard let (intid, priority, group1) = core.takeForListRegister(vcpu) else { waiting = false; break }
             ICH.write(cpu, ICH.lr(i), ICH.makeLR(intid: intid, priority: priority, group1: group1))
         }
         // En, and UIE when interrupts still wait: a maintenance interrupt once the list
-        // registers are (nearly) empty brings the vCPU back here.
-        ICH.write(cpu, ICH.hcr, core.hasPending(vcpu) ? 3 : 1)
+        // registers are (nearly) empty brings the vCPU back here. (When one found nothing
+        // to take, nothing waits: no second look.)
+        ICH.write(cpu, ICH.hcr, waiting && core.hasPending(vcpu) ? 3 : 1)
     }
 }

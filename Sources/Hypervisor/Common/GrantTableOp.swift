@@ -21,6 +21,7 @@ extension HostedHypervisor {
         func each(_ size: UInt64, _ body: (UInt64) -> Bool) -> UInt64 {
             for i in 0..<count {
                 if i == XenABI.Continuation.grantOps { return continuation(g.cpu, cmd, arg &+ UInt64(i) &* size, UInt64(count - i)) }
+                charge &+= Charges.element
                 if !body(arg &+ UInt64(i) &* size) { return XenABI.Errno.EFAULT.result }
             }
             return 0

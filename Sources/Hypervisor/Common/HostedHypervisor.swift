@@ -43,6 +43,10 @@ public final class HostedHypervisor {
     /// the CPUs' slices, and then even the pCPU `handling` names needs a kick.
     var handling = 0
     var inside = false
+    /// The work's charge not yet taken by the machine (Charges.swift).
+    var charge: UInt64 = 0
+    /// Traps handled (for --stats).
+    public internal(set) var traps: UInt64 = 0
     /// Chooses which vCPU each pCPU runs (Credit2 or null, from the configuration).
     let scheduler: any Scheduler
     var lastSchedulerTime: UInt64 = 0
@@ -104,6 +108,8 @@ public final class HostedHypervisor {
         handling = p
         inside = true
         defer { inside = false }
+        traps &+= 1
+        charge &+= Charges.trap
         guard let v = pc.current else { return leave(p) }
         switch kind {
         case .irq, .fiq: physicalInterrupts(p)

@@ -65,6 +65,7 @@ extension HostedHypervisor {
         while done < count {
             if budget < pages { return continuation(g.cpu, cmd | done << XenABI.Memory.extentShift) }
             budget -= pages
+            charge &+= pages &* Charges.element
             guard let gpfn = g.u64(list &+ done * 8) else { break }
             guard gpfn < 1 << (Stage2.ipaBits - 12) else { break }
             let ipa = gpfn << 12
