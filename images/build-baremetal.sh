@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the bare-metal test guests and the benchmark guests:
-#   images/cache/baremetal/<test>.elf   (exceptions, mmu_stage1, mmu_stage2, tlb, smp, interrupts)
+#   images/cache/baremetal/<test>.elf   (exceptions, mmu_stage1, mmu_stage2, tlb, smp, interrupts, virtio_code)
 #   images/cache/bench/<bench>.elf      (hash, lz, mpi)
 # Idempotent; rebuilds everything every time (a few seconds). Fails loudly.
 # Extra CFLAGS for the benchmarks (e.g. -DITERS=1) can be given in BENCH_CFLAGS,
@@ -64,7 +64,7 @@ build_one() {
   echo "built $dest/$name.elf"
 }
 
-for t in exceptions mmu_stage1 mmu_stage2 tlb smp interrupts; do
+for t in exceptions mmu_stage1 mmu_stage2 tlb smp interrupts virtio_code; do
   build_one "$here/baremetal/$t" "$out/baremetal" "$t"
 done
 # shellcheck disable=SC2086

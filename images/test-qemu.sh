@@ -9,8 +9,13 @@ for elf in "$here"/cache/baremetal/*.elf "$here"/cache/bench/*.elf; do
   extra=()
   case "$(basename "$elf" .elf)" in
     smp) extra=(-smp 4) ;;   # needs secondary CPUs
+    virtio_code)             # a writable virtio-blk disk on a modern virtio-mmio transport
+      disk="$(mktemp)"; truncate -s 64K "$disk"
+      extra=(-global virtio-mmio.force-legacy=false -drive "file=$disk,if=none,format=raw,id=d0"
+             -device virtio-blk-device,drive=d0) ;;
   esac
   out="$("$here/run-qemu.sh" "$elf" "${extra[@]}" 2>&1)"; rc=$?
+  [ -n "${disk:-}" ] && rm -f "$disk" && disk=
   line="$(printf '%s\n' "$out" | grep -E '^(PASS|FAIL) ' | tail -1 | tr -d '\r')"
   if [ $rc -eq 0 ] && [[ "$line" == PASS* ]]; then
     echo "ok   $(basename "$elf" .elf): $line"

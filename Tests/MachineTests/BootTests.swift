@@ -3,7 +3,8 @@ import Testing
 import Machine
 
 /// The bare-metal guests under images/baremetal check exceptions at every EL, stage 1
-/// and stage 2 faults (ESR/FAR/HPFAR), TLB maintenance and self-modifying code; they
+/// and stage 2 faults (ESR/FAR/HPFAR), TLB maintenance, self-modifying code and code the
+/// virtio disk writes over code that ran; they
 /// pass on QEMU (images/test-qemu.sh) and must pass on hvsim the same way.
 @Suite struct BareMetalGuests {
     @Test(arguments: ["exceptions", "mmu_stage1", "mmu_stage2", "tlb", "interrupts"])
@@ -21,6 +22,17 @@ import Machine
         let r = try boot("images/cache/baremetal/smp.elf", cpus: cpus)
         #expect(r.stop == .poweredOff(status: 0), "console:\n\(r.console)")
         #expect(r.console.contains("PASS smp"), "console:\n\(r.console)")
+    }
+
+    /// The virtio disk writes code over a page that ran hot (device DMA, no CPU store), and
+    /// the new code runs: what was decoded and compiled from the page is forgotten.
+    @Test func codeTheDiskWritesOverCodeThatRanRuns() throws {
+        let disk = FileManager.default.temporaryDirectory.appendingPathComponent("hvsim-virtio-code-\(getpid()).img").path
+        #expect(FileManager.default.createFile(atPath: disk, contents: Data(count: 64 << 10)))
+        defer { try? FileManager.default.removeItem(atPath: disk) }
+        let r = try boot("images/cache/baremetal/virtio_code.elf", drives: [Drive(path: disk, readOnly: false)])
+        #expect(r.stop == .poweredOff(status: 0), "console:\n\(r.console)")
+        #expect(r.console.contains("PASS virtio_code"), "console:\n\(r.console)")
     }
 
     @Test func smpGuestNeedsSecondCPU() throws {

@@ -35,7 +35,7 @@ enum MissingImage: Error, CustomStringConvertible {
 }
 
 /// Boots `image` (relative to the repository) and runs it to a stop.
-func boot(_ image: String, el: Int = 2, cpus: Int = 1, semihosting: Bool = true,
+func boot(_ image: String, el: Int = 2, cpus: Int = 1, semihosting: Bool = true, drives: [Drive] = [],
           limit: UInt64 = 3_000_000_000) throws -> GuestRun {
     let file = Repo.path(image)
     guard FileManager.default.fileExists(atPath: file) else { throw MissingImage.file(image) }
@@ -43,6 +43,7 @@ func boot(_ image: String, el: Int = 2, cpus: Int = 1, semihosting: Bool = true,
     config.startEL = el
     config.cpus = cpus
     config.semihosting = semihosting
+    config.drives = drives
     let m = try Machine(config)
     var out: [UInt8] = []
     m.console = { out.append($0) }
