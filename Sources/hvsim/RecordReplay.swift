@@ -22,10 +22,10 @@ struct Record: ParsableCommand {
         // Host-dependent choices are fixed now, so the replay makes the same ones.
         if opts.rtc == "host" { opts.rtc = String(time(nil)) }
         if opts.restore != nil { throw ValidationError("record does not take --restore") }
-        let files = try opts.fileIdentities()
-        let header = RunLog.Header(arguments: Record.runArguments(rtc: opts.rtc), files: files,
+        let files = try PendingIdentities(try opts.inputFiles())
+        let header = RunLog.Header(arguments: Record.runArguments(rtc: opts.rtc), files: [],
                                    checkpointEvery: checkpointEvery, fingerprintEvery: fingerprintEvery)
-        try opts.execute(RecordHooks(header: header, path: output))
+        try opts.execute(RecordHooks(header: header, path: output, files: files))
     }
 
     /// This command's run options, without the record-, snapshot- and output-only ones, with
@@ -50,12 +50,46 @@ struct Record: ParsableCommand {
     }
 }
 
+/// The identities of the files a recording read, hashed on a thread of their own beside the
+/// run (a kernel of 30 MiB is some 40 ms of hashing, which the run need not wait for); the
+/// log takes them when it is written. Drives are hashed first, before the run: the guest
+/// may write to them. A file that cannot be read is an error at once.
+final class PendingIdentities: @unchecked Sendable {
+    private var identities: [RunLog.FileIdentity?]
+    private var failure: Error?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ files: [(role: String, path: String)]) throws {
+        for f in files where !FileManager.default.isReadableFile(atPath: f.path) { throw ValidationError("\(f.path): cannot read file") }
+        identities = try files.map { $0.role == "drive" ? try RunLog.FileIdentity(role: $0.role, path: $0.path) : nil }
+        Thread.detachNewThread { [self] in
+            do {
+                for (i, f) in files.enumerated() where identities[i] == nil {
+                    identities[i] = try RunLog.FileIdentity(role: f.role, path: f.path)
+                }
+            } catch { failure = error }
+            done.signal()
+        }
+    }
+
+    /// The identities, in the order of the files (waits for the hashing to end).
+    func wait() throws -> [RunLog.FileIdentity] {
+        done.wait()
+        done.signal()
+        if let e = failure { throw e }
+        return identities.compactMap { $0 }
+    }
+}
+
 final class RecordHooks: RunHooks {
     let header: RunLog.Header
     let path: String
+    let files: PendingIdentities
     var recorder: Recorder?
 
-    init(header: RunLog.Header, path: String) { self.header = header; self.path = path }
+    init(header: RunLog.Header, path: String, files: PendingIdentities) {
+        self.header = header; self.path = path; self.files = files
+    }
 
     func prepare(_ machine: Machine, _ host: HostConsole) { recorder = Recorder(machine: machine, header: header) }
     var runArguments: [String]? { nil }
@@ -63,6 +97,7 @@ final class RecordHooks: RunHooks {
     func finish(_ machine: Machine, _ stop: StopReason) throws {
         guard let r = recorder else { return }
         r.finish(stop)
+        r.identify(files: try files.wait())
         let bytes = try r.log.encoded()
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
             throw ValidationError("--output: cannot write \(path)")

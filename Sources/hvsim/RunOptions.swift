@@ -384,24 +384,26 @@ final class RestoreHooks: RunHooks {
 }
 
 extension RunOptions {
-    /// The files this run reads, for recordings and snapshots.
-    func fileIdentities() throws -> [RunLog.FileIdentity] {
-        var files: [RunLog.FileIdentity] = []
-        if let f = kernel { files.append(try RunLog.FileIdentity(role: "kernel", path: f)) }
-        if let f = initrd { files.append(try RunLog.FileIdentity(role: "initrd", path: f)) }
-        if let f = dtb { files.append(try RunLog.FileIdentity(role: "dtb", path: f)) }
-        if let f = configFile { files.append(try RunLog.FileIdentity(role: "config", path: f)) }
-        for l in loader { files.append(try RunLog.FileIdentity(role: "loader", path: String(l[..<(l.lastIndex(of: "@") ?? l.endIndex)]))) }
-        for d in drive { files.append(try RunLog.FileIdentity(role: "drive", path: try RunOptions.parseDrive(d).path)) }
+    /// The files this run reads (role, path), for recordings and snapshots.
+    func inputFiles() throws -> [(role: String, path: String)] {
+        var files: [(role: String, path: String)] = []
+        if let f = kernel { files.append(("kernel", f)) }
+        if let f = initrd { files.append(("initrd", f)) }
+        if let f = dtb { files.append(("dtb", f)) }
+        if let f = configFile { files.append(("config", f)) }
+        for l in loader { files.append(("loader", String(l[..<(l.lastIndex(of: "@") ?? l.endIndex)]))) }
+        for d in drive { files.append(("drive", try RunOptions.parseDrive(d).path)) }
         // With --hypervisor also the domains' images that the configuration names.
         if hypervisor, configFile != nil || dtb != nil {
             for d in try hypervisorConfig().0.domains {
-                for case .file(let path)? in [d.kernel, d.ramdisk] {
-                    files.append(try RunLog.FileIdentity(role: "domain \(d.name) image", path: path))
-                }
+                for case .file(let path)? in [d.kernel, d.ramdisk] { files.append(("domain \(d.name) image", path)) }
             }
         }
         return files
+    }
+
+    func fileIdentities() throws -> [RunLog.FileIdentity] {
+        try inputFiles().map { try RunLog.FileIdentity(role: $0.role, path: $0.path) }
     }
 
     /// Writes the machine's state to `file` (default: --snapshot-file); returns the line

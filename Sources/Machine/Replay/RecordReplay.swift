@@ -8,6 +8,10 @@ public final class Recorder {
     private let ram: RAMDigest
     private var prints: [UInt32] = []
 
+    /// Puts the identities of the files the run read into the log's header (hashed while
+    /// the run went on).
+    public func identify(files: [RunLog.FileIdentity]) { log.header.files = files }
+
     public init(machine: Machine, header: RunLog.Header) {
         self.machine = machine
         ram = RAMDigest(machine: machine)
