@@ -75,9 +75,10 @@ enum HypercallFuzz {
             let offset = Int64(bitPattern: code &- pc) / 4
             try? m.bus.load(FuzzMachine.words([0x1400_0000 | UInt32(truncatingIfNeeded: offset) & 0x3ff_ffff]), at: at)
         }
-        // The calls (10 instructions each), a few continued pieces of the long ones, then a
-        // little of what follows.
-        _ = m.run(limit: UInt64(calls) * 16 + 300)
+        // The calls (10 instructions each) and a few continued pieces of the long ones (each
+        // piece re-runs the HVC: one instruction, up to 256 grant operations), then a little
+        // of what follows. More pieces would only repeat the first ones, at ASan's pace.
+        _ = m.run(limit: UInt64(calls) * 12 + 40)
     }
 
     static func argument(_ f: inout FuzzInput) -> UInt64 {
