@@ -155,6 +155,15 @@ public final class Machine {
         }
     }
 
+    deinit {
+        // The board's parts refer to one another in rings: the bus holds its devices, the
+        // GIC's devices hold the GIC, the GIC holds the CPUs, and the CPUs hold the bus and
+        // the GIC's system registers. Broken here, or none of them is ever freed and every
+        // machine keeps its RAM and its compiled-code memory mapped.
+        for c in cpus { c.gicInterface = nil }
+        bus.detachDevices()
+    }
+
     /// Loads a kernel image and points the boot CPU at it; other CPUs stay off until
     /// PSCI CPU_ON. x0 carries the device tree address (see `boot`).
     public func loadKernel(path: String, raw: Bool = false) throws {

@@ -72,8 +72,13 @@ func runHVSim(_ args: [String], input: String = "") throws -> (Int32, String, St
     let (p, inPipe, out, err) = try launchHVSim(args)
     inPipe.fileHandleForWriting.write(Data(input.utf8))
     try inPipe.fileHandleForWriting.close()
+    // Both streams at once: hvsim blocks writing one (a long error report, AddressSanitizer's)
+    // while the other is being read to its end.
+    var e = Data()
+    let done = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); done.signal() }
     let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
+    done.wait()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }

@@ -43,6 +43,13 @@ public final class Bus {
         return b
     }
 
+    /// Lets go of every MMIO handler (a machine going away: its devices refer back to what
+    /// refers to the bus, a ring nothing else would break).
+    public func detachDevices() {
+        regions = []
+        onMMIO = nil
+    }
+
     public func addMMIO(base: UInt64, size: UInt64, name: String, handler: MMIOHandler) throws {
         try checkOverlap(base, size, name)
         regions.append(Region(base: base, size: size, handler: handler, name: name))
