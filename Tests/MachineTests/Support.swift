@@ -74,13 +74,14 @@ func runHVSim(_ args: [String], input: String = "") throws -> (Int32, String, St
     try inPipe.fileHandleForWriting.close()
     // Both streams at once: hvsim blocks writing one (a long error report, AddressSanitizer's)
     // while the other is being read to its end.
-    var e = Data()
+    final class Collected: @unchecked Sendable { var data = Data() }   // written before `done`, read after
+    let e = Collected()
     let done = DispatchSemaphore(value: 0)
-    DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); done.signal() }
+    DispatchQueue.global().async { e.data = err.fileHandleForReading.readDataToEndOfFile(); done.signal() }
     let o = out.fileHandleForReading.readDataToEndOfFile()
     done.wait()
     p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e.data, as: UTF8.self))
 }
 
 /// Writes `bytes` to a temporary file and expects hvsim, run with `arguments(path)`, to
