@@ -155,6 +155,19 @@ public final class Machine {
         }
     }
 
+    /// Drops every hook an embedder connected (console, input, observers, traces): they
+    /// usually hold the machine, and a machine its own hooks hold is never freed.
+    public func disconnect() {
+        console = { _ in }
+        pollInput = nil
+        onType = nil
+        observers = []
+        bus.onMMIO = nil
+        gic.onInterrupt = nil
+        for c in cpus { c.tracer = nil; c.onException = nil }
+        if let hv = hypervisor { hv.consoleOutput = { _, _ in }; hv.onHypercall = nil; hv.onSwitch = nil }
+    }
+
     deinit {
         // The board's parts refer to one another in rings: the bus holds its devices, the
         // GIC's devices hold the GIC, the GIC holds the CPUs, and the CPUs hold the bus and

@@ -115,6 +115,7 @@ struct RunOptions: ParsableArguments {
         let machine = try Machine(config)
         let host = try HostConsole(spec: try SerialSpec.parse(serial))
         defer { host.restore() }
+        defer { machine.disconnect(); host.monitor = nil }   // the hooks below hold the machine
         machine.console = { host.write($0) }
         var snapshotArguments: [String]? = nil
         // Ctrl-A s and --snapshot-at: a snapshot in --snapshot-file, announced on stderr.

@@ -20,7 +20,7 @@ import Hypervisor
         try m.bootHypervisor(HypervisorConfig(pcpus: pcpus, domains: [batch] + others))
         let hv = try #require(m.hypervisor)
         var calls = 0, watched: [UInt64] = []
-        hv.onHypercall = { _, v, op, cmd, result in
+        hv.onHypercall = { [unowned hv] _, v, op, cmd, result in
             guard v.domain.id == 1, op == 20 else { return }
             calls += 1
             // The copy batch: its first and last piece (cmd 5 in x0 each time).

@@ -48,7 +48,7 @@ import Emu
         // Where the timer domain's vCPU was loaded last, and how often it came back on the
         // other pCPU with its timer armed and not yet due (what the test is about).
         var last: Int? = nil, moves = 0, loads = 0
-        hv.onSwitch = { p, _, to in
+        hv.onSwitch = { [unowned hv] p, _, to in
             guard to === t else { return }
             loads += 1
             let x = t.context

@@ -49,12 +49,12 @@ final class GdbHistory {
         self.machine = machine
         self.interval = max(interval, 1)
         let type = machine.onType
-        machine.onType = { [unowned self] bytes in
+        machine.onType = { [unowned self, unowned machine] bytes in
             type?(bytes)
             if !feeding { inputs.append((machine.now, bytes)); nextInput = inputs.count }
         }
         let console = machine.console
-        machine.console = { [unowned self] b in if machine.currentTime >= frontier { console(b) } }
+        machine.console = { [unowned self, unowned machine] b in if machine.currentTime >= frontier { console(b) } }
         checkpoint()
     }
 

@@ -124,7 +124,7 @@ public final class GdbServer {
     private func installPoll() {
         let machine = self.machine
         let console = machine.pollInput
-        machine.pollInput = { [unowned self] idleFor in
+        machine.pollInput = { [unowned self, unowned machine] idleFor in
             if gdbWantsStop() { machine.requestStop(); return false }
             if let history = stub?.history, history.replaying { return history.feedInputs() }
             guard idleFor == nil else { return console?(idleFor) ?? false }

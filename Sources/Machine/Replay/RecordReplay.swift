@@ -16,10 +16,10 @@ public final class Recorder {
         self.machine = machine
         ram = RAMDigest(machine: machine)
         log = RunLog(header: header)
-        Fingerprints.observe(machine, every: header.fingerprintEvery) { [unowned self] _ in
+        Fingerprints.observe(machine, every: header.fingerprintEvery) { [unowned self, unowned machine] _ in
             prints.append(Fingerprints.take(machine))
         }
-        machine.onType = { [unowned self] bytes in
+        machine.onType = { [unowned self, unowned machine] bytes in
             log.events.append(RunLog.Event(.input, poll: machine.polls, time: machine.now, payload: bytes))
         }
         let source = machine.pollInput
@@ -27,7 +27,7 @@ public final class Recorder {
         // skips ahead to each timer) but runs little, and needs few checkpoints.
         let spacing = max(header.checkpointEvery, 1) &* 1_000_000
         var last: UInt64? = nil
-        machine.pollInput = { [unowned self] idleFor in
+        machine.pollInput = { [unowned self, unowned machine] idleFor in
             if last.map({ machine.instructions &- $0 >= spacing }) ?? true {
                 checkpoint()
                 last = machine.instructions
