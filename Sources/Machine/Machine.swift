@@ -169,11 +169,10 @@ public final class Machine {
     }
 
     deinit {
-        // The board's parts refer to one another in rings: the bus holds its devices, the
-        // GIC's devices hold the GIC, the GIC holds the CPUs, and the CPUs hold the bus and
-        // the GIC's system registers. Broken here, or none of them is ever freed and every
-        // machine keeps its RAM and its compiled-code memory mapped.
-        for c in cpus { c.gicInterface = nil }
+        // The board's parts refer to one another in a ring: the bus holds its devices, the
+        // GIC's devices hold the GIC, the GIC holds the CPUs, and the CPUs hold the bus.
+        // Broken here, or none of them is ever freed and every machine keeps its RAM and
+        // its compiled-code memory mapped.
         bus.detachDevices()
     }
 

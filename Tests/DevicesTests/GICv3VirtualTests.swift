@@ -125,7 +125,9 @@ import Testing
 @Test func sgiGenerationTrapsToEL2WhenRouted() throws {
     let cpus = try makeTestCPUs(1)
     let c = cpus[0]
-    c.gicInterface = GICv3CPUInterface(GICCore(cpus: cpus))
+    let cpuif = GICv3CPUInterface(GICCore(cpus: cpus))   // the CPU holds it weakly: the test owns it
+    c.gicInterface = cpuif
+    defer { withExtendedLifetime(cpuif) {} }
     let code: UInt64 = 0x4000_0000
     #expect(c.bus.write(code, size: 4, value: 0xd518_cba0))   // msr icc_sgi1r_el1, x0
     c.reset(entry: code, el: 1)

@@ -85,8 +85,9 @@ public final class CPU {
         get { st.pointee.instructionsPerTick }
         set { st.pointee.instructionsPerTick = max(newValue, 1) }
     }
-    /// The GIC CPU interface (GICv3 system registers); nil with a GICv2 or no GIC.
-    public var gicInterface: GICSystemRegisters? = nil
+    /// The GIC CPU interface (GICv3 system registers); nil with a GICv2 or no GIC. Weak:
+    /// the interface holds the GIC, which holds the CPUs; whoever built them owns it.
+    public weak var gicInterface: GICSystemRegisters? = nil
     /// Host-side breakpoints (gdb, tests); checked when a block starts.
     public var breakpoints: Set<UInt64> = [] { didSet { st.pointee.hasBreakpoints = !breakpoints.isEmpty } }
     var hasBreakpoints: Bool { st.pointee.hasBreakpoints }
