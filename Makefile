@@ -91,9 +91,10 @@ fairness: images build
 
 # The whole suite under AddressSanitizer, in its own build folder (not in `make test`: its
 # build takes as long again, and the guests run about three times slower).
-# With LeakSanitizer's report at every exit, the test runner's and each hvsim's.
+# With LeakSanitizer's report at every exit, the test runner's and each hvsim's (less the
+# toolchain libraries' own leaks, scripts/lsan-suppressions.txt).
 test-asan: images deps
-	$(SWIFT) test -c release --scratch-path .build-asan -Xswiftc -sanitize=address -Xswiftc -use-ld=lld
+	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt $(SWIFT) test -c release --scratch-path .build-asan -Xswiftc -sanitize=address -Xswiftc -use-ld=lld
 
 # Fuzzing (not in `make test`, which replays the committed corpus): hvsim-fuzz built with
 # libFuzzer and AddressSanitizer in its own build folder, then FUZZ_RUNS inputs per target
