@@ -61,7 +61,7 @@ final class PendingIdentities: @unchecked Sendable {
 
     init(_ files: [(role: String, path: String)]) throws {
         for f in files where !FileManager.default.isReadableFile(atPath: f.path) { throw ValidationError("\(f.path): cannot read file") }
-        identities = try files.map { $0.role == "drive" ? try RunLog.FileIdentity(role: $0.role, path: $0.path) : nil }
+        identities = try files.map { $0.role == RunOptions.driveRole ? try RunLog.FileIdentity(role: $0.role, path: $0.path) : nil }
         Thread.detachNewThread { [self] in
             do {
                 for (i, f) in files.enumerated() where identities[i] == nil {

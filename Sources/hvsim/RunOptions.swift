@@ -385,6 +385,9 @@ final class RestoreHooks: RunHooks {
 }
 
 extension RunOptions {
+    /// The role of a `--drive` file: the one kind of input the guest may write.
+    static let driveRole = "drive"
+
     /// The files this run reads (role, path), for recordings and snapshots.
     func inputFiles() throws -> [(role: String, path: String)] {
         var files: [(role: String, path: String)] = []
@@ -393,7 +396,7 @@ extension RunOptions {
         if let f = dtb { files.append(("dtb", f)) }
         if let f = configFile { files.append(("config", f)) }
         for l in loader { files.append(("loader", String(l[..<(l.lastIndex(of: "@") ?? l.endIndex)]))) }
-        for d in drive { files.append(("drive", try RunOptions.parseDrive(d).path)) }
+        for d in drive { files.append((RunOptions.driveRole, try RunOptions.parseDrive(d).path)) }
         // With --hypervisor also the domains' images that the configuration names.
         if hypervisor, configFile != nil || dtb != nil {
             for d in try hypervisorConfig().0.domains {

@@ -40,12 +40,14 @@ final class GrantTable {
         return h
     }
 
-    /// Forgets mapping `h`; whether the grant it mapped is still mapped by another.
-    func remove(_ h: UInt32) -> (removed: Mapping, stillMapped: Bool)? {
+    /// Forgets mapping `h`; whether the grant it mapped is still mapped by another (nil:
+    /// no such mapping).
+    @discardableResult
+    func remove(_ h: UInt32) -> Bool? {
         guard let m = maps.removeValue(forKey: h) else { return nil }
         let k = GrantTable.key(m), left = (holders[k] ?? 1) - 1
         holders[k] = left > 0 ? left : nil
-        return (m, left > 0)
+        return left > 0
     }
 
     /// Puts back what a snapshot held.

@@ -110,7 +110,7 @@ extension HostedHypervisor {
         guard let handle = d.grants.add((granter.id, ref, gpa, readonly)) else { return putStatus(.noDeviceSpace, g, at: a &+ 18) }
         defer { stage2Changed() }
         guard d.p2m.map(ipa: gpa, pa: pa, size: 0x1000, kind: readonly ? .readOnly : .ram) else {
-            _ = d.grants.remove(handle)
+            d.grants.remove(handle)
             return putStatus(.generalError, g, at: a &+ 18)    // its P2M pool is used up (as Xen)
         }
         let f = entry.load(as: UInt16.self)
@@ -126,7 +126,7 @@ extension HostedHypervisor {
         guard let m = d.grants.maps[handle], m.gpa == gpa else { return putStatus(.badHandle, g, at: a &+ 20) }
         // A grant is mapped as a page of its own: nothing to split, so this cannot fail.
         guard d.p2m.unmap(ipa: gpa) else { return putStatus(.generalError, g, at: a &+ 20) }
-        let stillMapped = d.grants.remove(handle)?.stillMapped ?? false
+        let stillMapped = d.grants.remove(handle) ?? false
         stage2Changed()
         if !stillMapped, let granter = domain(id: m.domain),
            let e = granter.grants.entry(m.ref), let h = bus.host(e) {
